@@ -1,0 +1,354 @@
+"""Datasets and the square loss as a quadratic form in the end-to-end filter
+(MATH.md §5).
+
+A dataset holds ``X`` of shape ``(N, d_0)`` and ``Y`` of shape ``(N, d_L)`` with
+``d_L = d_0 - k + 1`` (rows are samples). The loss
+``ℓ(w) = (1/N) Σ_n ‖W x_n − y_n‖²`` equals ``wᵀ Q w − 2 bᵀ w + c₀``.
+
+The package ships a default dataset, ``critlcn/data/default.npz``, made by
+``scripts/make_default_data.py``: ``synth(Architecture((3, 2, 2)), 50,
+numpy.random.default_rng(20220101), d0=10, noise=0.1)`` with a Gaussian
+teacher, i.e. ``N = 50`` samples of Gaussian inputs of size ``d_0 = 10`` and
+outputs of size 6 from a random end-to-end filter of size 5 plus noise of
+standard deviation 0.1. It fits every
+architecture of degree 4 (filter size 5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from critlcn.architecture import Architecture
+from critlcn.errors import CritlcnError
+from critlcn.polynomials import toeplitz
+
+__all__ = [
+    "Dataset",
+    "QuadraticLoss",
+    "load",
+    "default_dataset",
+    "dataset_from_arrays",
+    "quadratic_loss",
+    "synth",
+    "save",
+    "DEFAULT_DATA",
+]
+
+#: Name of the data file that ships with the package.
+DEFAULT_DATA = "default.npz"
+
+#: Condition number of ``Q`` above which it is treated as singular.
+SINGULAR_CONDITION = 1e12
+
+
+def _sha256(X: np.ndarray, Y: np.ndarray) -> str:
+    # Hash the canonical float64 bytes and shapes, not the file, so the same
+    # numbers give the same hash whatever container they came in.
+    h = hashlib.sha256()
+    for arr in (X, Y):
+        a = np.ascontiguousarray(arr, dtype=np.float64)
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Samples ``X`` (N, d_0) and ``Y`` (N, d_L), with provenance.
+
+    Examples
+    --------
+    >>> ds = dataset_from_arrays(np.ones((3, 4)), np.ones((3, 2)))
+    >>> ds.samples, ds.input_size, ds.output_size, ds.source
+    (3, 4, 2, 'arrays')
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    source: str = "arrays"
+    sha256: str = field(default="")
+
+    def __post_init__(self):
+        X = np.array(self.X, dtype=np.float64)
+        Y = np.array(self.Y, dtype=np.float64)
+        X.flags.writeable = False
+        Y.flags.writeable = False
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "Y", Y)
+        if not self.sha256:
+            object.__setattr__(self, "sha256", _sha256(X, Y))
+
+    @property
+    def samples(self) -> int:
+        """Number of samples ``N``."""
+        return self.X.shape[0]
+
+    @property
+    def input_size(self) -> int:
+        """``d_0``."""
+        return self.X.shape[1]
+
+    @property
+    def output_size(self) -> int:
+        """``d_L``."""
+        return self.Y.shape[1]
+
+    def to_dict(self) -> dict:
+        """``{"samples", "source", "sha256"}`` for reports."""
+        return {"samples": self.samples, "source": self.source, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class QuadraticLoss:
+    """``ℓ(w) = wᵀ Q w − 2 bᵀ w + c0`` on end-to-end filters.
+
+    Examples
+    --------
+    >>> loss = QuadraticLoss(np.eye(2), np.array([1.0, 0.0]), 1.0)
+    >>> loss.value(np.array([1.0, 0.0])), loss.gradient(np.array([0.0, 0.0]))
+    (0.0, array([-2.,  0.]))
+    """
+
+    Q: np.ndarray
+    b: np.ndarray
+    c0: float
+
+    def __post_init__(self):
+        Q = np.array(self.Q, dtype=np.float64)
+        b = np.array(self.b, dtype=np.float64)
+        if Q.ndim != 2 or Q.shape[0] != Q.shape[1] or b.shape != (Q.shape[0],):
+            raise CritlcnError(f"Q must be square and b match it: got Q {Q.shape}, b {b.shape}")
+        Q = (Q + Q.T) / 2
+        Q.flags.writeable = False
+        b.flags.writeable = False
+        object.__setattr__(self, "Q", Q)
+        object.__setattr__(self, "b", b)
+        object.__setattr__(self, "c0", float(self.c0))
+
+    @property
+    def size(self) -> int:
+        """Filter size ``k = d + 1``."""
+        return self.b.size
+
+    def value(self, w) -> float:
+        """``ℓ(w)``."""
+        w = np.asarray(w, dtype=float)
+        return float(w @ self.Q @ w - 2 * self.b @ w + self.c0)
+
+    def gradient(self, w) -> np.ndarray:
+        """``∇ℓ(w) = 2 (Q w − b)``."""
+        w = np.asarray(w, dtype=float)
+        return 2 * (self.Q @ w - self.b)
+
+    def minimiser(self) -> np.ndarray:
+        """The unconstrained minimiser ``Q⁻¹ b`` (the critical point for ``λ = (1^d)``)."""
+        return np.linalg.solve(self.Q, self.b)
+
+
+def _check_arrays(X, Y, arch: Architecture, where: str):
+    if X.ndim != 2 or Y.ndim != 2:
+        raise CritlcnError(
+            f"{where}: X and Y must be 2-D (samples in rows), got X {X.shape} and Y {Y.shape}; reshape them"
+        )
+    if X.shape[0] != Y.shape[0]:
+        raise CritlcnError(f"{where}: X has {X.shape[0]} samples but Y has {Y.shape[0]}: give one row of each per sample")
+    if X.shape[0] == 0:
+        raise CritlcnError(f"{where}: no samples; give at least one row in X and Y")
+    k = arch.size
+    if X.shape[1] < k:
+        raise CritlcnError(
+            f"{where}: inputs have size d_0 = {X.shape[1]}, smaller than the end-to-end filter size {k} "
+            f"of {arch.label()}; use inputs of size >= {k}"
+        )
+    want = X.shape[1] - k + 1
+    if Y.shape[1] != want:
+        raise CritlcnError(
+            f"{where}: Y has {Y.shape[1]} columns but {arch.label()} maps inputs of size {X.shape[1]} "
+            f"to outputs of size {want} (d_L = d_0 - k + 1); regenerate the data for this architecture"
+        )
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
+        raise CritlcnError(f"{where}: X or Y contains NaN or infinite values; clean the data first")
+
+
+def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = False) -> QuadraticLoss:
+    """The quadratic form ``(Q, b, c0)`` of the square loss of ``dataset`` (MATH.md §5).
+
+    Raises `CritlcnError` when the shapes do not fit ``arch`` or when ``Q`` is
+    singular (too few or degenerate samples) unless ``allow_singular``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> arch = Architecture((2, 2))
+    >>> ds = synth(arch, 20, rng, d0=5)
+    >>> loss = quadratic_loss(ds, arch)
+    >>> w = rng.normal(size=3)
+    >>> W = toeplitz(w, 5)
+    >>> direct = np.mean([np.sum((W @ x - y) ** 2) for x, y in zip(ds.X, ds.Y)])
+    >>> bool(np.isclose(loss.value(w), direct))
+    True
+    """
+    X, Y = dataset.X, dataset.Y
+    _check_arrays(X, Y, arch, dataset.source)
+    k = arch.size
+    n, d_out = Y.shape
+    # windows[n, r, j] = x_n[r + j]: the rows of the Toeplitz product W x_n
+    windows = np.stack([X[:, r : r + k] for r in range(d_out)], axis=1)
+    Q = np.einsum("nri,nrj->ij", windows, windows) / n
+    b = np.einsum("nri,nr->i", windows, Y) / n
+    c0 = float(np.sum(Y * Y) / n)
+    eig = np.linalg.eigvalsh(Q)
+    if eig[0] <= eig[-1] / SINGULAR_CONDITION and not allow_singular:
+        raise CritlcnError(
+            f"{dataset.source}: the data's quadratic form Q is singular (only {n} samples of {d_out} outputs "
+            f"for a filter of size {k}), so critical sets may be non-isolated; use more samples or pass --allow-singular"
+        )
+    return QuadraticLoss(Q, b, c0)
+
+
+def dataset_from_arrays(X, Y, source: str = "arrays") -> Dataset:
+    """Wrap arrays as a `Dataset` (shape checks happen in `quadratic_loss`).
+
+    Examples
+    --------
+    >>> dataset_from_arrays([[1.0, 2.0]], [[3.0]]).samples
+    1
+    """
+    try:
+        X = np.asarray(X, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CritlcnError(f"{source}: X and Y must be numeric arrays") from None
+    return Dataset(X, Y, source=source)
+
+
+def load(path: str) -> Dataset:
+    """Read a ``.npz`` file with arrays ``X`` (N, d_0) and ``Y`` (N, d_L).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.npz")
+    >>> save(synth(Architecture((2,)), 4, np.random.default_rng(1), d0=3), p)
+    >>> load(p).X.shape
+    (4, 3)
+    """
+    if not os.path.exists(path):
+        raise CritlcnError(f"data file {path} does not exist; check the --data path")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            names = set(npz.files)
+            missing = [n for n in ("X", "Y") if n not in names]
+            if missing:
+                raise CritlcnError(
+                    f"data file {path} has no array {' or '.join(missing)} (found: {', '.join(sorted(names)) or 'none'}); "
+                    "save inputs as X and outputs as Y, e.g. numpy.savez(path, X=X, Y=Y)"
+                )
+            X, Y = npz["X"], npz["Y"]
+    except CritlcnError:
+        raise
+    except Exception as err:  # zipfile, pickle and OS errors all mean the same to a user
+        raise CritlcnError(
+            f"cannot read data file {path} ({type(err).__name__}): give a .npz written by numpy.savez with arrays X and Y"
+        ) from None
+    if X.dtype.kind not in "biuf" or Y.dtype.kind not in "biuf":
+        raise CritlcnError(f"data file {path}: X and Y must hold real numbers, got {X.dtype} and {Y.dtype}")
+    return dataset_from_arrays(X, Y, source=os.path.basename(path))
+
+
+def default_dataset() -> Dataset:
+    """The dataset that ships with critlcn (see the module docstring).
+
+    Examples
+    --------
+    >>> default_dataset().X.shape
+    (50, 10)
+    """
+    ref = resources.files("critlcn").joinpath("data", DEFAULT_DATA)
+    with resources.as_file(ref) as p:
+        ds = load(str(p))
+    return Dataset(ds.X, ds.Y, source="default", sha256=ds.sha256)
+
+
+def synth(
+    arch: Architecture,
+    samples: int,
+    rng: np.random.Generator,
+    teacher=None,
+    noise: float = 0.0,
+    d0: int | None = None,
+) -> Dataset:
+    """Synthetic data: Gaussian inputs, outputs of a teacher filter plus noise.
+
+    Parameters
+    ----------
+    arch : Architecture
+    samples : int
+        Number of samples ``N``.
+    rng : numpy.random.Generator
+        Source of every random number.
+    teacher : array_like, optional
+        End-to-end filter of size ``arch.size``; Gaussian when omitted.
+    noise : float
+        Standard deviation of Gaussian noise added to the outputs.
+    d0 : int, optional
+        Input size; ``2 * arch.size`` when omitted.
+
+    Examples
+    --------
+    >>> ds = synth(Architecture((3, 2, 2)), 50, np.random.default_rng(0))
+    >>> ds.X.shape, ds.Y.shape
+    ((50, 10), (50, 6))
+    """
+    if samples < 1:
+        raise CritlcnError(f"--samples must be at least 1, got {samples}")
+    if noise < 0 or not np.isfinite(noise):
+        raise CritlcnError(f"--noise must be a finite number >= 0, got {noise}")
+    k = arch.size
+    d0 = 2 * k if d0 is None else int(d0)
+    if d0 < k:
+        raise CritlcnError(f"input size {d0} is below the filter size {k}: choose d0 >= {k}")
+    if teacher is None:
+        teacher = rng.normal(size=k)
+    teacher = np.asarray(teacher, dtype=float)
+    if teacher.shape != (k,):
+        raise CritlcnError(
+            f"teacher filter has shape {teacher.shape} but {arch.label()} has end-to-end filter size {k}; give {k} numbers"
+        )
+    if not np.all(np.isfinite(teacher)):
+        raise CritlcnError("teacher filter contains NaN or infinite values")
+    X = rng.normal(size=(samples, d0))
+    W = toeplitz(teacher, d0)
+    Y = X @ W.T + noise * rng.normal(size=(samples, d0 - k + 1))
+    return Dataset(X, Y, source="synthetic")
+
+
+def save(dataset: Dataset, path: str) -> None:
+    """Write ``X`` and ``Y`` to ``path`` (.npz) atomically.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.npz")
+    >>> save(dataset_from_arrays([[1.0, 2.0]], [[3.0]]), p); sorted(np.load(p).files)
+    ['X', 'Y']
+    """
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CritlcnError(f"cannot write {path}: folder {directory} does not exist; create it or pick another --out")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".critlcn-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, X=dataset.X, Y=dataset.Y)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
