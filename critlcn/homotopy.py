@@ -1,0 +1,195 @@
+"""The only module that talks to PHCpack (through phcpy).
+
+phcpy is imported lazily, the first time something is solved, with file
+descriptor 1 pointed at ``/dev/null``: the import prints a banner and the
+solver prints progress from C and Ada code, which would corrupt critlcn's
+stdout (JSON output must parse). phcpy keeps global state and is not thread
+safe: run parallel work in separate processes.
+
+Two entry points:
+
+* `blackbox` – PHCpack's blackbox solver on a system (``phcpy.solver.solve``;
+  in this build ``verbose=False`` returns no solutions, so it runs verbosely
+  with the output silenced).
+* `track` – the straight-line homotopy ``(1 − s) γ G + s F`` from a start
+  system ``G`` with known solutions to a target ``F``. Because the critical
+  equations are linear in the data ``(Q, b)``, this is a coefficient-parameter
+  homotopy between two data points (MATH.md §6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from critlcn.errors import CritlcnError
+
+__all__ = ["silenced", "phcpy_version", "blackbox", "track", "PathEnd", "set_seed"]
+
+_PHCPY = None
+
+
+@contextlib.contextmanager
+def silenced():
+    """Point file descriptors 1 and 2 at ``/dev/null`` for the duration.
+
+    Python-level buffers are flushed first so nothing critlcn printed is lost.
+
+    Examples
+    --------
+    >>> with silenced():
+    ...     n = os.write(1, b"hidden")
+    >>> n
+    6
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        # phcpy also prints from Python, to whatever sys.stdout is right now
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        try:
+            sys.stdout.flush()
+        except Exception:
+            pass
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved + [null]:
+            os.close(fd)
+
+
+def _phcpy():
+    global _PHCPY
+    if _PHCPY is None:
+        try:
+            with silenced():
+                import phcpy  # noqa: F401
+                import phcpy.solutions
+                import phcpy.solver
+                import phcpy.trackers
+                from phcpy import phcpy2c3
+        except ImportError:
+            raise CritlcnError(
+                "phcpy is not installed: install PHCpack's Python bindings (Debian: apt install python3-phcpy)",
+                exit_code=1,
+            ) from None
+        _PHCPY = (phcpy.solver, phcpy.trackers, phcpy.solutions, phcpy2c3)
+    return _PHCPY
+
+
+def phcpy_version() -> str:
+    """PHCpack's version string, e.g. ``'PHCv2.4.86 released 2022-05-30'``.
+
+    Examples
+    --------
+    >>> phcpy_version().startswith("PHCv")
+    True
+    """
+    *_, c = _phcpy()
+    with silenced():
+        text = c.py2c_PHCpack_version_string()
+    return text.strip()
+
+
+def set_seed(seed: int) -> None:
+    """Seed PHCpack's own random numbers (gamma constants, start systems).
+
+    Examples
+    --------
+    >>> set_seed(1)
+    """
+    *_, c = _phcpy()
+    c.py2c_set_seed(int(seed) % (2**31 - 1))
+
+
+@dataclass(frozen=True)
+class PathEnd:
+    """The end of one path: the point, PHCpack's diagnostics.
+
+    ``err`` is the last Newton correction, ``rco`` the estimated inverse
+    condition number, ``res`` the residual, ``t`` the value of the continuation
+    parameter reached (1 when the path got to the end).
+    """
+
+    point: np.ndarray
+    err: float
+    rco: float
+    res: float
+    t: float
+
+
+def _parse(sols, names) -> list[PathEnd]:
+    _, _, so, _ = _phcpy()
+    out = []
+    for text in sols:
+        dic = so.strsol2dict(text)
+        point = np.array([complex(dic[n]) for n in names])
+        t = dic.get("t", 1.0)
+        out.append(
+            PathEnd(point, float(dic.get("err", np.nan)), float(dic.get("rco", np.nan)),
+                    float(dic.get("res", np.nan)), float(abs(complex(t))))
+        )
+    return out
+
+
+def blackbox(polynomials: list[str], names: list[str], seed: int = 0) -> list[PathEnd]:
+    """Solve a square system with PHCpack's blackbox solver.
+
+    Parameters
+    ----------
+    polynomials : list of str
+        PHCpack strings, each ending in ``;``.
+    names : list of str
+        Unknowns in the order the points are returned.
+    seed : int
+        Seed for PHCpack's random choices.
+
+    Examples
+    --------
+    >>> ends = blackbox(["x^2 - 4;", "y - 1;"], ["x", "y"])
+    >>> sorted(round(float(e.point[0].real), 6) for e in ends)
+    [-2.0, 2.0]
+    """
+    sv, _, _, _ = _phcpy()
+    set_seed(seed)
+    with silenced():
+        sols = sv.solve(list(polynomials), verbose=True)
+    return _parse(sols, names)
+
+
+def _solution_strings(points, names) -> list[str]:
+    _, _, so, _ = _phcpy()
+    return [so.make_solution(list(names), [complex(v) for v in pt]) for pt in points]
+
+
+def track(target: list[str], start: list[str], points, names: list[str], gamma: complex, seed: int = 0) -> list[PathEnd]:
+    """Track the start solutions ``points`` from ``start`` to ``target``.
+
+    The homotopy is ``(1 − s) γ · start + s · target`` (PHCpack's standard
+    homotopy with power one), ``s`` from 0 to 1.
+
+    Examples
+    --------
+    >>> ends = track(["x^2 - 9;"], ["x^2 - 1;"], [[1.0], [-1.0]], ["x"], gamma=0.6 + 0.8j)
+    >>> sorted(round(float(e.point[0].real), 6) for e in ends)
+    [-3.0, 3.0]
+    """
+    _, tr, _, _ = _phcpy()
+    points = np.atleast_2d(np.asarray(points, dtype=complex))
+    if points.shape[0] == 0:
+        return []
+    set_seed(seed)
+    start_sols = _solution_strings(points, names)
+    with silenced():
+        sols = tr.standard_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
+    return _parse(sols, names)

@@ -1,0 +1,494 @@
+"""Critical equations of the square loss on a coincident root locus (MATH.md §6),
+assembled numerically from precomputed coefficient tensors.
+
+For a complex partition ``λ`` of ``d``, group its parts by value ``m``
+(``n_m`` parts equal to ``m``) and write the cone over ``Δ_λ`` as
+
+    w = c · u(t),   u = Π_m f_m^m,   f_m = Σ_j a_{m,j} x^{n_m-j} y^j,
+    a_m = A_m · (1, t_{m,1}, ..., t_{m,n_m}),
+
+where each ``A_m`` is a random complex invertible matrix: the *chart*. Compared
+with the monic chart of MATH.md (``A_m = I``) it misses a random complex
+hyperplane of factors instead of the forms divisible by ``y``, so real data
+never puts a critical point near the chart's boundary, which keeps the
+solutions well conditioned.
+
+The unknowns are ``x = (c, t)`` (``c`` then the ``t`` of each group, groups by
+descending ``m``). The equations are ``∂ℓ/∂c`` and ``∂ℓ/∂t_v`` divided by
+``2`` and, for the ``t`` equations, by ``c`` (which removes the spurious
+component ``c = 0``):
+
+    E_0 = (c Q u − b) · u = 0,    E_v = (c Q u − b) · ∂u/∂t_v = 0.
+
+They are linear and homogeneous in the parameters ``p = (Q_ij for i ≤ j, b)``,
+so each equation is stored as monomial exponents and a matrix ``C`` with
+``coefficients = C @ p``: a dataset's system costs one matrix product, no
+symbolic algebra.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from critlcn.errors import CritlcnError
+
+__all__ = [
+    "groups",
+    "Chart",
+    "random_chart",
+    "default_chart",
+    "CriticalSystem",
+    "critical_system",
+    "parameters",
+    "random_parameters",
+    "Assembled",
+    "variable_names",
+    "phc_polynomials",
+    "phc_file",
+]
+
+
+def groups(partition) -> tuple[tuple[int, int], ...]:
+    """``((m, n_m), ...)`` for the distinct parts ``m`` of ``λ``, descending.
+
+    Examples
+    --------
+    >>> groups((3, 1, 1))
+    ((3, 1), (1, 2))
+    """
+    partition = _check_partition(partition)
+    out = []
+    for m in sorted(set(partition), reverse=True):
+        out.append((m, partition.count(m)))
+    return tuple(out)
+
+
+def _check_partition(partition) -> tuple[int, ...]:
+    try:
+        lam = tuple(int(p) for p in partition)
+    except (TypeError, ValueError):
+        raise CritlcnError(f"partition {partition!r} must be a sequence of positive integers, e.g. (2, 1, 1)") from None
+    if not lam or any(p < 1 for p in lam):
+        raise CritlcnError(f"partition {partition!r} must be a non-empty sequence of positive integers, e.g. (2, 1, 1)")
+    return tuple(sorted(lam, reverse=True))
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """A random affine chart: ``a_m = A_m (1, t_m)`` for each group ``(m, n_m)``.
+
+    Examples
+    --------
+    >>> ch = random_chart((2, 1, 1), np.random.default_rng(0))
+    >>> ch.groups, [A.shape for A in ch.matrices], ch.unknowns
+    (((2, 1), (1, 2)), [(2, 2), (3, 3)], 4)
+    """
+
+    partition: tuple[int, ...]
+    matrices: tuple[np.ndarray, ...]
+
+    def __post_init__(self):
+        lam = _check_partition(self.partition)
+        object.__setattr__(self, "partition", lam)
+        mats = []
+        for (m, n), A in zip(groups(lam), self.matrices):
+            A = np.array(A, dtype=complex)
+            if A.shape != (n + 1, n + 1):
+                raise CritlcnError(f"chart matrix for part {m} must be {n + 1}x{n + 1}, got {A.shape}")
+            A.flags.writeable = False
+            mats.append(A)
+        if len(mats) != len(groups(lam)):
+            raise CritlcnError(f"chart for {lam} needs {len(groups(lam))} matrices, got {len(self.matrices)}")
+        object.__setattr__(self, "matrices", tuple(mats))
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the partition and the matrices: charts with equal digests are equal."""
+        h = hashlib.sha256(repr(self.partition).encode())
+        for A in self.matrices:
+            h.update(np.ascontiguousarray(A, dtype=complex).tobytes())
+        return h.hexdigest()
+
+    def __eq__(self, other):
+        return isinstance(other, Chart) and self.digest == other.digest
+
+    def __hash__(self):
+        return hash(self.digest)
+
+    @property
+    def groups(self) -> tuple[tuple[int, int], ...]:
+        """``((m, n_m), ...)``."""
+        return groups(self.partition)
+
+    @property
+    def degree(self) -> int:
+        """``d = Σ λ``."""
+        return sum(self.partition)
+
+    @property
+    def unknowns(self) -> int:
+        """``1 + len(λ)``: ``c`` and one ``t`` per part."""
+        return 1 + len(self.partition)
+
+    def factors(self, x) -> list[tuple[int, np.ndarray]]:
+        """``[(m, coefficients of f_m), ...]`` at the point ``x = (c, t)``."""
+        x = np.asarray(x, dtype=complex)
+        out, pos = [], 1
+        for (m, n), A in zip(self.groups, self.matrices):
+            out.append((m, A @ np.concatenate([[1.0], x[pos : pos + n]])))
+            pos += n
+        return out
+
+    def form(self, x) -> np.ndarray:
+        """The end-to-end filter ``w = c · Π f_m^m`` at ``x``.
+
+        Examples
+        --------
+        >>> ch = Chart((1,), (np.eye(2),))        # monic chart: f = x + t y
+        >>> ch.form([2.0, 3.0]).real
+        array([2., 6.])
+        """
+        u = np.array([1.0 + 0j])
+        for m, f in self.factors(x):
+            for _ in range(m):
+                u = np.convolve(u, f)
+        return complex(np.asarray(x)[0]) * u
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (complex numbers as ``[re, im]`` pairs)."""
+        return {"partition": list(self.partition), "matrices": [_c2j(A) for A in self.matrices]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Chart":
+        """Inverse of `to_dict`."""
+        return cls(tuple(data["partition"]), tuple(_j2c(A) for A in data["matrices"]))
+
+
+def _c2j(arr) -> list:
+    arr = np.asarray(arr, dtype=complex)
+    return np.stack([arr.real, arr.imag], axis=-1).tolist()
+
+
+def _j2c(data) -> np.ndarray:
+    arr = np.asarray(data, dtype=float)
+    return arr[..., 0] + 1j * arr[..., 1]
+
+
+def random_chart(partition, rng: np.random.Generator) -> Chart:
+    """A chart with Gaussian complex matrices (invertible with probability one).
+
+    Examples
+    --------
+    >>> random_chart((2,), np.random.default_rng(1)).matrices[0].shape
+    (2, 2)
+    """
+    lam = _check_partition(partition)
+    mats = []
+    for _, n in groups(lam):
+        A = (rng.normal(size=(n + 1, n + 1)) + 1j * rng.normal(size=(n + 1, n + 1))) / np.sqrt(2)
+        mats.append(A)
+    return Chart(lam, tuple(mats))
+
+
+def default_chart(partition) -> Chart:
+    """The fixed chart used for a partition when no cached one exists; its seed
+    is derived from ``λ`` so every run and process agrees on it.
+
+    Examples
+    --------
+    >>> bool(np.all(default_chart((2, 1)).matrices[0] == default_chart((2, 1)).matrices[0]))
+    True
+    """
+    lam = _check_partition(partition)
+    seed = int.from_bytes(hashlib.sha256(repr(("chart", lam)).encode()).digest()[:8], "little")
+    return random_chart(lam, np.random.default_rng(seed))
+
+
+# ---------------------------------------------------------------------------
+# polynomials in t whose coefficients are vectors (binary forms)
+
+
+def _vpoly_mul(ea, ca, eb, cb):
+    """Product of two vector-valued polynomials whose vector coefficients are
+    binary forms (multiplied by convolution)."""
+    exps = (ea[:, None, :] + eb[None, :, :]).reshape(-1, ea.shape[1])
+    la, lb = ca.shape[1], cb.shape[1]
+    prod = np.zeros((ca.shape[0], cb.shape[0], la + lb - 1), dtype=complex)
+    for i in range(la):
+        prod[:, :, i : i + lb] += ca[:, None, i : i + 1] * cb[None, :, :]
+    return _combine(exps, prod.reshape(-1, la + lb - 1))
+
+
+def _combine(exps, coefs):
+    uniq, inv = np.unique(exps, axis=0, return_inverse=True)
+    out = np.zeros((uniq.shape[0],) + coefs.shape[1:], dtype=complex)
+    np.add.at(out, inv.ravel(), coefs)
+    return uniq, out
+
+
+def _u_poly(chart: Chart):
+    n = len(chart.partition)
+    ex = np.zeros((1, n), dtype=np.int64)
+    co = np.ones((1, 1), dtype=complex)
+    pos = 0
+    for (m, nm), A in zip(chart.groups, chart.matrices):
+        fe = np.zeros((nm + 1, n), dtype=np.int64)
+        for j in range(nm):
+            fe[j + 1, pos + j] = 1
+        fc = A.T.copy()  # row j: coefficient vector multiplying t_j (row 0: the constant)
+        for _ in range(m):
+            ex, co = _vpoly_mul(ex, co, fe, fc)
+        pos += nm
+    return ex, co
+
+
+def _derivative(ex, co, v):
+    keep = ex[:, v] > 0
+    ex2 = ex[keep].copy()
+    co2 = co[keep] * ex2[:, v : v + 1]
+    ex2[:, v] -= 1
+    return ex2, co2
+
+
+@dataclass(frozen=True)
+class CriticalSystem:
+    """The critical equations of one chart, with coefficients linear in ``p``.
+
+    ``exponents[e]`` has shape ``(K_e, 1 + len(λ))`` (column 0 is ``c``) and
+    ``tensors[e]`` shape ``(K_e, P)``: equation ``e`` at parameters ``p`` is
+    ``Σ_k (tensors[e] @ p)[k] · x^exponents[e][k]``.
+
+    Examples
+    --------
+    >>> sys_ = critical_system(default_chart((2, 1)))
+    >>> sys_.unknowns, sys_.n_params, len(sys_.exponents)
+    (3, 14, 3)
+    """
+
+    chart: Chart
+    exponents: tuple[np.ndarray, ...]
+    tensors: tuple[np.ndarray, ...]
+
+    @property
+    def unknowns(self) -> int:
+        """Number of unknowns (and of equations)."""
+        return self.chart.unknowns
+
+    @property
+    def n_params(self) -> int:
+        """``P = (d+1)(d+2)/2 + d + 1``."""
+        return self.tensors[0].shape[1]
+
+    def assemble(self, p) -> "Assembled":
+        """The system at parameters ``p`` (see `parameters`)."""
+        p = np.asarray(p, dtype=complex)
+        if p.shape != (self.n_params,):
+            raise CritlcnError(f"parameter vector must have {self.n_params} entries, got shape {p.shape}")
+        return Assembled(self, tuple(T @ p for T in self.tensors))
+
+
+@lru_cache(maxsize=64)
+def critical_system(chart: Chart) -> CriticalSystem:
+    """Precompute the coefficient tensors of the critical equations for ``chart``.
+
+    Cached per chart (charts hash by identity, so keep the chart object).
+
+    Examples
+    --------
+    >>> s = critical_system(default_chart((1,)))
+    >>> s.assemble(parameters(np.eye(2), np.ones(2))).evaluate(np.array([[1.0, 0.5]])).shape
+    (1, 2)
+    """
+    d = chart.degree
+    L = d + 1
+    ue, uc = _u_poly(chart)
+    iu, ju = np.triu_indices(L)
+    n = len(chart.partition)
+    blocks = [(ue, uc)] + [_derivative(ue, uc, v) for v in range(n)]
+    exps_out, tens_out = [], []
+    for be, bc in blocks:
+        # c-part: c Σ_{i<=j} Q_ij (u_i B_j + u_j B_i) (halved on the diagonal)
+        outer = uc[:, None, :, None] * bc[None, :, None, :]  # (Mu, Mb, L, L)
+        sym = outer + np.swapaxes(outer, 2, 3)
+        sym[..., np.arange(L), np.arange(L)] /= 2
+        qpart = sym[..., iu, ju].reshape(-1, iu.size)
+        qexp = (ue[:, None, :] + be[None, :, :]).reshape(-1, n)
+        qexp = np.concatenate([np.ones((qexp.shape[0], 1), dtype=np.int64), qexp], axis=1)
+        # b-part: − Σ_i b_i B_i
+        bexp = np.concatenate([np.zeros((be.shape[0], 1), dtype=np.int64), be], axis=1)
+        rows_q = np.concatenate([qpart, np.zeros((qpart.shape[0], L), dtype=complex)], axis=1)
+        rows_b = np.concatenate([np.zeros((bc.shape[0], iu.size), dtype=complex), -bc], axis=1)
+        ex, te = _combine(np.concatenate([qexp, bexp]), np.concatenate([rows_q, rows_b]))
+        # order: c first, then the single t_v, then the rest, so PHCpack's
+        # symbol table (built in order of appearance) lists c, t1, t2, ...
+        deg = ex.sum(axis=1)
+        key = np.lexsort(tuple(-ex[:, j] for j in reversed(range(ex.shape[1]))) + (deg,))
+        ex, te = ex[key], te[key]
+        ex.flags.writeable = False
+        te.flags.writeable = False
+        exps_out.append(ex)
+        tens_out.append(te)
+    return CriticalSystem(chart, tuple(exps_out), tuple(tens_out))
+
+
+def parameters(Q, b) -> np.ndarray:
+    """The parameter vector ``p = (Q_ij for i ≤ j row by row, b)``.
+
+    Examples
+    --------
+    >>> parameters(np.array([[1.0, 2.0], [2.0, 3.0]]), np.array([4.0, 5.0])).real
+    array([1., 2., 3., 4., 5.])
+    """
+    Q = np.asarray(Q)
+    b = np.asarray(b)
+    if Q.ndim != 2 or Q.shape[0] != Q.shape[1] or b.shape != (Q.shape[0],):
+        raise CritlcnError(f"Q must be square and b match it: got Q {Q.shape}, b {b.shape}")
+    iu, ju = np.triu_indices(Q.shape[0])
+    return np.concatenate([Q[iu, ju], b]).astype(complex)
+
+
+def random_parameters(d: int, rng: np.random.Generator) -> np.ndarray:
+    """Generic complex parameters (complex symmetric ``Q``, complex ``b``), unit norm.
+
+    Examples
+    --------
+    >>> random_parameters(2, np.random.default_rng(0)).shape
+    (9,)
+    """
+    L = d + 1
+    P = L * (L + 1) // 2 + L
+    p = rng.normal(size=P) + 1j * rng.normal(size=P)
+    return p / np.linalg.norm(p)
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A critical system at concrete parameters: evaluation, Jacobian, text."""
+
+    system: CriticalSystem
+    coefficients: tuple[np.ndarray, ...]
+
+    def evaluate(self, X) -> np.ndarray:
+        """Values at points ``X`` of shape ``(S, n)`` -> ``(S, n)``."""
+        X = np.atleast_2d(np.asarray(X, dtype=complex))
+        out = np.empty((X.shape[0], len(self.coefficients)), dtype=complex)
+        for e, (ex, co) in enumerate(zip(self.system.exponents, self.coefficients)):
+            mon = np.prod(X[:, None, :] ** ex[None, :, :], axis=2)
+            out[:, e] = mon @ co
+        return out
+
+    def jacobian(self, X) -> np.ndarray:
+        """Jacobians at points ``X`` (S, n) -> ``(S, n, n)``."""
+        X = np.atleast_2d(np.asarray(X, dtype=complex))
+        S, n = X.shape
+        out = np.empty((S, n, n), dtype=complex)
+        for e, (ex, co) in enumerate(zip(self.system.exponents, self.coefficients)):
+            for v in range(n):
+                dex = ex.copy()
+                mult = dex[:, v].astype(complex)
+                dex[:, v] = np.maximum(dex[:, v] - 1, 0)
+                mon = np.prod(X[:, None, :] ** dex[None, :, :], axis=2)
+                out[:, e, v] = mon @ (co * mult)
+        return out
+
+    def newton(self, X, iters: int = 8):
+        """Newton steps from ``X``; returns refined points, the last step's
+        relative size and the Jacobian condition numbers at the end."""
+        X = np.atleast_2d(np.asarray(X, dtype=complex)).copy()
+        step_size = np.full(X.shape[0], np.inf)
+        for _ in range(iters):
+            F = self.evaluate(X)
+            J = self.jacobian(X)
+            try:
+                dx = np.linalg.solve(J, -F[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                dx = np.stack([np.linalg.lstsq(Jk, -Fk, rcond=None)[0] for Jk, Fk in zip(J, F)])
+            bad = ~np.all(np.isfinite(dx), axis=1)
+            dx[bad] = 0
+            X = X + dx
+            step_size = np.linalg.norm(dx, axis=1) / (1 + np.linalg.norm(X, axis=1))
+            step_size[bad] = np.inf
+            if np.all(step_size < 1e-15):
+                break
+        J = self.jacobian(X)
+        with np.errstate(all="ignore"):
+            cond = np.array([np.linalg.cond(Jk) if np.all(np.isfinite(Jk)) else np.inf for Jk in J])
+        return X, step_size, cond
+
+    def polynomials(self) -> list[str]:
+        """The equations as PHCpack strings (each ending in ``;``)."""
+        return phc_polynomials(self.system, self.coefficients)
+
+
+def variable_names(chart: Chart) -> list[str]:
+    """Names of the unknowns in PHCpack files: ``c, t1, ..., tn``.
+
+    Examples
+    --------
+    >>> variable_names(default_chart((2, 1, 1)))
+    ['c', 't1', 't2', 't3']
+    """
+    return ["c"] + [f"t{j + 1}" for j in range(len(chart.partition))]
+
+
+def _monomial(names, exps) -> str:
+    parts = []
+    for name, k in zip(names, exps):
+        if k == 1:
+            parts.append(name)
+        elif k > 1:
+            parts.append(f"{name}^{int(k)}")
+    return "*".join(parts)
+
+
+def phc_polynomials(system: CriticalSystem, coefficients) -> list[str]:
+    """PHCpack strings of the equations with the given coefficient vectors.
+
+    Every term is written, even a zero one, so all unknowns appear and the
+    symbol table is ``c, t1, ..., tn`` in this order.
+
+    Examples
+    --------
+    >>> s = critical_system(default_chart((1,)))
+    >>> pols = s.assemble(parameters(np.eye(2), np.ones(2))).polynomials()
+    >>> len(pols), pols[0].endswith(";")
+    (2, True)
+    """
+    names = variable_names(system.chart)
+    out = []
+    for ex, co in zip(system.exponents, coefficients):
+        terms = []
+        for e, a in zip(ex, co):
+            mono = _monomial(names, e)
+            coef = f"({a.real:+.17e}{a.imag:+.17e}*i)"
+            terms.append(f"+{coef}*{mono}" if mono else f"+{coef}")
+        out.append(" ".join(terms) + ";")
+    return out
+
+
+def phc_file(assembled: Assembled, header: dict) -> str:
+    """A PHCpack input file (``phc -b file out`` reads it).
+
+    PHCpack reads the number of equations and unknowns, then the polynomials,
+    and ignores everything after the last polynomial, so the header (unknowns,
+    ``λ``, rrmps covered, data hash) is written there, after the system, as
+    ``--`` lines: a comment before the first line would be read as the count.
+
+    Examples
+    --------
+    >>> s = critical_system(default_chart((1,)))
+    >>> text = phc_file(s.assemble(parameters(np.eye(2), np.ones(2))), {"partition": "1"})
+    >>> text.splitlines()[0], "-- partition: 1" in text
+    ('2 2', True)
+    """
+    pols = assembled.polynomials()
+    n = assembled.system.unknowns
+    lines = [f"{n} {n}"] + pols + ["", "-- critlcn critical system (MATH.md section 6); phc ignores these lines"]
+    for key, value in header.items():
+        lines.append(f"-- {key}: {value}")
+    return "\n".join(lines) + "\n"
