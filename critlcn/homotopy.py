@@ -109,7 +109,8 @@ def set_seed(seed: int) -> None:
     >>> set_seed(1)
     """
     *_, c = _phcpy()
-    c.py2c_set_seed(int(seed) % (2**31 - 1))
+    # PHCpack treats seed 0 as "no seed" and then finds no solutions: shift it
+    c.py2c_set_seed(1 + int(seed) % (2**31 - 2))
 
 
 @dataclass(frozen=True)

@@ -382,6 +382,24 @@ class Assembled:
             out[:, e] = mon @ co
         return out
 
+    def backward_error(self, X) -> np.ndarray:
+        """Largest relative residual ``|E_e(x)| / Σ_k |coef_k x^α_k|`` per point.
+
+        Examples
+        --------
+        >>> a = critical_system(default_chart((1,))).assemble(parameters(np.eye(2), np.ones(2)))
+        >>> float(a.backward_error(np.zeros((1, 2)))[0]) > 0.1
+        True
+        """
+        X = np.atleast_2d(np.asarray(X, dtype=complex))
+        out = np.zeros(X.shape[0])
+        for ex, co in zip(self.system.exponents, self.coefficients):
+            mon = np.prod(X[:, None, :] ** ex[None, :, :], axis=2)
+            with np.errstate(all="ignore"):
+                rel = np.abs(mon @ co) / (np.abs(mon) @ np.abs(co) + 1e-300)
+            out = np.maximum(out, np.where(np.isfinite(rel), rel, np.inf))
+        return out
+
     def jacobian(self, X) -> np.ndarray:
         """Jacobians at points ``X`` (S, n) -> ``(S, n, n)``."""
         X = np.atleast_2d(np.asarray(X, dtype=complex))
@@ -492,3 +510,165 @@ def phc_file(assembled: Assembled, header: dict) -> str:
     for key, value in header.items():
         lines.append(f"-- {key}: {value}")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# start systems: generic parameters with all their valid solutions, cached
+
+#: Version of the start-system file format; files of any other version are rebuilt.
+START_FORMAT = "critlcn-start-system/1"
+
+#: Largest degree whose start systems ship with the package.
+CACHED_MAX_DEGREE = 7
+
+
+@dataclass(frozen=True, eq=False)
+class StartSystem:
+    """All valid solutions of the critical system of ``chart`` at generic
+    complex parameters ``p0``: the start of every parameter homotopy for ``λ``.
+
+    ``provenance`` records how completeness was established.
+    """
+
+    chart: Chart
+    parameters: np.ndarray
+    solutions: np.ndarray
+    provenance: tuple = ()
+
+    def __post_init__(self):
+        p = np.array(self.parameters, dtype=complex)
+        X = np.array(self.solutions, dtype=complex).reshape(-1, self.chart.unknowns)
+        p.flags.writeable = False
+        X.flags.writeable = False
+        object.__setattr__(self, "parameters", p)
+        object.__setattr__(self, "solutions", X)
+        object.__setattr__(self, "provenance", tuple(tuple(kv) for kv in dict(self.provenance).items()))
+
+    @property
+    def partition(self) -> tuple[int, ...]:
+        """``λ``."""
+        return self.chart.partition
+
+    @property
+    def count(self) -> int:
+        """Number of start solutions (the generic ED degree of ``Δ_λ``)."""
+        return self.solutions.shape[0]
+
+    def to_dict(self) -> dict:
+        """The JSON content of a cache file, with its ``sha256``."""
+        from critlcn import __version__
+
+        body = {
+            "format": START_FORMAT,
+            "critlcn": __version__,
+            "degree": self.chart.degree,
+            "partition": list(self.partition),
+            "unknowns": variable_names(self.chart),
+            "chart": self.chart.to_dict(),
+            "parameters": _c2j(self.parameters),
+            "solutions": _c2j(self.solutions),
+            "count": self.count,
+            "provenance": dict(self.provenance),
+        }
+        body["sha256"] = _content_hash(body)
+        return body
+
+    @classmethod
+    def from_dict(cls, data: dict, partition=None) -> "StartSystem":
+        """Read and check a cache file's content; raise `CritlcnError` when it
+        is corrupt, of another format version, or for other parameters."""
+        if not isinstance(data, dict) or data.get("format") != START_FORMAT:
+            raise CritlcnError(f"start system has format {data.get('format') if isinstance(data, dict) else None!r}, not {START_FORMAT!r}")
+        if data.get("sha256") != _content_hash({k: v for k, v in data.items() if k != "sha256"}):
+            raise CritlcnError("start system checksum does not match its content")
+        lam = _check_partition(data["partition"])
+        if partition is not None and lam != _check_partition(partition):
+            raise CritlcnError(f"start system is for partition {lam}, not {tuple(partition)}")
+        chart = Chart.from_dict(data["chart"])
+        if chart.partition != lam or sum(lam) != data["degree"]:
+            raise CritlcnError("start system's chart does not match its partition")
+        out = cls(chart, _j2c(data["parameters"]), _j2c(data["solutions"]).reshape(-1, chart.unknowns),
+                  tuple(data.get("provenance", {}).items()))
+        if out.count != data["count"] or out.parameters.shape != (critical_system(chart).n_params,):
+            raise CritlcnError("start system's sizes do not match its partition")
+        # the solutions must solve the stored system: catches edited numbers
+        err = critical_system(chart).assemble(out.parameters).backward_error(out.solutions)
+        if out.count and not np.all(err <= 1e-8):
+            raise CritlcnError("start system's solutions do not solve its equations")
+        return out
+
+
+def _content_hash(body: dict) -> str:
+    import json
+
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def partition_key(partition) -> str:
+    """File-name key of a partition: ``(4, 1)`` -> ``'4-1'``.
+
+    Examples
+    --------
+    >>> partition_key((2, 1, 1))
+    '2-1-1'
+    """
+    return "-".join(str(p) for p in _check_partition(partition))
+
+
+def cache_dir() -> str:
+    """Folder of the shipped start systems (``critlcn/systems/``)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "systems")
+
+
+def cache_path(partition, directory: str | None = None) -> str:
+    """Path of the cache file of ``λ``, e.g. ``.../systems/d5_4-1.json``.
+
+    Examples
+    --------
+    >>> os.path.basename(cache_path((4, 1)))
+    'd5_4-1.json'
+    """
+    lam = _check_partition(partition)
+    return os.path.join(directory or cache_dir(), f"d{sum(lam)}_{partition_key(lam)}.json")
+
+
+def load_start(partition, directory: str | None = None) -> StartSystem | None:
+    """The cached start system of ``λ``, or ``None`` when it is missing or
+    unusable (corrupt, other format version, other parameters): such a file is
+    never used, only rebuilt.
+
+    Examples
+    --------
+    >>> load_start((1,), directory="/nonexistent") is None
+    True
+    """
+    import json
+
+    path = cache_path(partition, directory)
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+        return StartSystem.from_dict(data, partition)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, CritlcnError):
+        return None
+
+
+def save_start(start: StartSystem, directory: str | None = None) -> str:
+    """Write ``start`` atomically to its cache file; returns the path."""
+    import json
+    import tempfile
+
+    path = cache_path(start.partition, directory)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".critlcn-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(start.to_dict(), fh, indent=1)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

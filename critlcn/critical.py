@@ -1,0 +1,766 @@
+"""Critical points of the square loss on the function space, stratum by stratum
+(MATH.md §4–6).
+
+For each complex partition ``λ`` that a compatible rrmp needs (or every ``λ``
+of degree ``d``), the critical system of ``λ`` (`critlcn.systems`) is solved by
+a coefficient-parameter homotopy from a cached generic start system, the end
+points are refined with Newton's method, invalid ones (colliding roots,
+``c = 0``) are discarded and duplicates removed; every real solution is
+classified by its actual rrmp (`critlcn.polynomials.rrmp_of_form`), its loss
+and its region of ``M_k``.
+
+Start systems (one per ``(d, λ)``) are built once by `build_start`: a
+blackbox solve at generic complex data completed by monodromy loops until the
+number of valid solutions reaches the reference ED degree (when known) and
+stops growing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from critlcn import homotopy
+from critlcn.architecture import Architecture
+from critlcn.errors import CritlcnError
+from critlcn.polynomials import rrmp_of_form
+from critlcn.rrmp import RRMP, enumerate_rrmps, partitions, region
+from critlcn.systems import (
+    CACHED_MAX_DEGREE,
+    Assembled,
+    Chart,
+    StartSystem,
+    critical_system,
+    default_chart,
+    load_start,
+    parameters,
+    partition_key,
+    random_parameters,
+    save_start,
+    variable_names,
+)
+
+__all__ = [
+    "reference_ed_degree",
+    "Endpoints",
+    "classify_endpoints",
+    "solve_blackbox",
+    "track_parameters",
+    "build_start",
+    "get_start",
+    "solve_partition",
+    "PartitionSolution",
+    "versions",
+    "StratumStats",
+    "CriticalPoint",
+    "SolveResult",
+    "needed_partitions",
+    "solve",
+]
+
+#: Two roots closer than this chordal distance on P^1 count as colliding.
+ROOT_SEPARATION = 1e-7
+#: Endpoints with a relative residual above this after Newton did not converge.
+BACKWARD_ERROR = 1e-9
+#: Relative distance under which two solutions are the same point.
+DUPLICATE = 1e-7
+#: Relative imaginary part under which a solution counts as real.
+REAL = 1e-8
+
+
+# ---------------------------------------------------------------------------
+# reference counts (only compared against, never used to decide validity)
+
+_REFERENCE = None
+
+
+def reference_ed_degree(partition) -> int | None:
+    """The generic ED degree of ``Δ_λ``: from the reference table shipped with
+    critlcn, else the general facts of MATH.md §6 (``1`` for ``(1^d)``,
+    ``3d − 2`` for ``(d)`` and ``(2, 1^{d−2})``), else ``None``.
+
+    Examples
+    --------
+    >>> reference_ed_degree((4, 1)), reference_ed_degree((7,)), reference_ed_degree((4, 3))
+    (17, 19, None)
+    """
+    global _REFERENCE
+    lam = tuple(sorted((int(p) for p in partition), reverse=True))
+    d = sum(lam)
+    if _REFERENCE is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "ed_degrees.json")
+        try:
+            with open(path) as fh:
+                _REFERENCE = json.load(fh)["degrees"]
+        except (OSError, ValueError, KeyError):
+            _REFERENCE = {}
+    value = _REFERENCE.get(str(d), {}).get(partition_key(lam))
+    if value is not None:
+        return int(value)
+    if lam == (1,) * d:
+        return 1
+    if lam == (d,) or (d >= 2 and lam == (2,) + (1,) * (d - 2)):
+        return 3 * d - 2
+    return None
+
+
+# ---------------------------------------------------------------------------
+# end points -> valid solutions
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Refined end points of a set of paths, and what became of each.
+
+    ``status[i]`` is ``'valid'``, ``'duplicate'`` (same point as an earlier
+    valid one), ``'spurious'`` (converged but colliding roots or ``c = 0``) or
+    ``'failed'`` (diverged or did not converge).
+    """
+
+    points: np.ndarray
+    status: tuple[str, ...]
+    condition: np.ndarray
+
+    @property
+    def valid(self) -> np.ndarray:
+        """The distinct valid solutions."""
+        mask = np.array([s == "valid" for s in self.status], dtype=bool)
+        return self.points[mask] if mask.size else self.points
+
+    def count(self, status: str) -> int:
+        """How many end points have ``status``."""
+        return sum(1 for s in self.status if s == status)
+
+
+def _min_root_separation(chart: Chart, x) -> float:
+    """Smallest chordal distance between roots of the factors ``f_m`` at ``x``
+    (roots of one factor and of different factors alike)."""
+    pts = []
+    for _, f in chart.factors(x):
+        n = f.size - 1
+        if not np.all(np.isfinite(f)) or np.linalg.norm(f) == 0:
+            return 0.0
+        # a root (x:y) of f; the chordal metric treats infinity like any point
+        lead = np.flatnonzero(np.abs(f) > 1e-14 * np.linalg.norm(f))
+        first = lead[0] if lead.size else n
+        for z in np.roots(f[first:]) if n - first > 0 else []:
+            pts.append(np.array([z, 1.0]))
+        for _ in range(first):
+            pts.append(np.array([1.0, 0.0]))
+    best = np.inf
+    for i in range(len(pts)):
+        for j in range(i + 1, len(pts)):
+            a, b = pts[i], pts[j]
+            dist = abs(a[0] * b[1] - a[1] * b[0]) / (np.linalg.norm(a) * np.linalg.norm(b))
+            best = min(best, dist)
+    return float(best)
+
+
+def classify_endpoints(assembled: Assembled, points, reference_norm: float, known=None) -> Endpoints:
+    """Refine ``points`` with Newton's method and sort them into valid,
+    duplicate, spurious and failed.
+
+    Parameters
+    ----------
+    assembled : Assembled
+        The system the points should solve.
+    points : array_like, shape (S, n)
+        Raw end points.
+    reference_norm : float
+        A typical size of critical filters (``‖Q⁻¹ b‖``); filters much smaller
+        are the excluded ``c = 0`` component.
+    known : array_like, optional
+        Already accepted solutions: points equal to one of them are duplicates.
+
+    Examples
+    --------
+    >>> from critlcn.systems import random_parameters
+    >>> a = critical_system(default_chart((1, 1))).assemble(random_parameters(2, np.random.default_rng(0)))
+    >>> ends = classify_endpoints(a, np.zeros((1, 3)), 1.0)
+    >>> ends.status
+    ('failed',)
+    """
+    chart = assembled.system.chart
+    X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
+    status = []
+    cond = np.full(X.shape[0], np.inf)
+    if X.shape[0] == 0:
+        return Endpoints(X, (), cond)
+    finite = np.all(np.isfinite(X), axis=1)
+    Xr = X.copy()
+    if np.any(finite):
+        with np.errstate(all="ignore"):
+            ref, _, cnd = assembled.newton(X[finite])
+        Xr[finite] = ref
+        cond[finite] = cnd
+    with np.errstate(all="ignore"):
+        err = assembled.backward_error(Xr)
+    kept = [] if known is None else [np.asarray(k) for k in np.atleast_2d(known) if np.size(k)]
+    for i, x in enumerate(Xr):
+        if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR):
+            status.append("failed")
+            continue
+        w = chart.form(x)
+        if np.linalg.norm(w) <= 1e-8 * reference_norm or _min_root_separation(chart, x) <= ROOT_SEPARATION:
+            status.append("spurious")
+            continue
+        if any(np.linalg.norm(x - k) <= DUPLICATE * (1 + np.linalg.norm(x)) for k in kept):
+            status.append("duplicate")
+            continue
+        kept.append(x)
+        status.append("valid")
+    return Endpoints(Xr, tuple(status), cond)
+
+
+def _reference_norm(p, d: int) -> float:
+    L = d + 1
+    iu, ju = np.triu_indices(L)
+    Q = np.zeros((L, L), dtype=complex)
+    Q[iu, ju] = p[: iu.size]
+    Q[ju, iu] = p[: iu.size]
+    b = p[iu.size :]
+    try:
+        return float(np.linalg.norm(np.linalg.solve(Q, b)))
+    except np.linalg.LinAlgError:
+        return float(np.linalg.norm(b) / max(np.linalg.norm(Q), 1e-300))
+
+
+# ---------------------------------------------------------------------------
+# solving one system
+
+
+def solve_blackbox(chart: Chart, p, seed: int = 0) -> Endpoints:
+    """PHCpack's blackbox solver on the critical system of ``chart`` at ``p``,
+    end points refined and classified (the baseline a user would write).
+
+    Examples
+    --------
+    >>> ends = solve_blackbox(default_chart((2,)), random_parameters(2, np.random.default_rng(0)))
+    >>> ends.count("valid")
+    4
+    """
+    assembled = critical_system(chart).assemble(p)
+    names = variable_names(chart)
+    raw = homotopy.blackbox(assembled.polynomials(), names, seed=seed)
+    pts = np.array([e.point for e in raw]).reshape(-1, chart.unknowns)
+    return classify_endpoints(assembled, pts, _reference_norm(np.asarray(p), chart.degree))
+
+
+def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, seed: int = 0) -> np.ndarray:
+    """Track ``points`` (solutions at ``p_from``) to ``p_to`` along
+    ``(1 − s) γ p_from + s p_to``; returns raw end points (unrefined).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> ch = default_chart((1,))
+    >>> p0, p1 = random_parameters(1, rng), random_parameters(1, rng)
+    >>> x0 = solve_blackbox(ch, p0).valid
+    >>> x1 = track_parameters(ch, p0, p1, x0, gamma=0.6 + 0.8j)
+    >>> float(critical_system(ch).assemble(p1).backward_error(x1)[0]) < 1e-9
+    True
+    """
+    system = critical_system(chart)
+    names = variable_names(chart)
+    start = system.assemble(p_from).polynomials()
+    target = system.assemble(p_to).polynomials()
+    points = np.atleast_2d(np.asarray(points, dtype=complex))
+    if points.size == 0:
+        return points.reshape(0, chart.unknowns)
+    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed)
+    return np.array([e.point for e in ends]).reshape(-1, chart.unknowns)
+
+
+def _random_gamma(rng: np.random.Generator) -> complex:
+    angle = rng.uniform(0, 2 * np.pi)
+    return complex(np.cos(angle), np.sin(angle))
+
+
+def _seed_solution(chart: Chart, rng: np.random.Generator):
+    """A random point ``x0`` and generic parameters ``p0`` that it solves: the
+    equations are linear in ``p``, so ``p0`` is a random kernel vector."""
+    system = critical_system(chart)
+    n = chart.unknowns
+    x0 = (rng.normal(size=n) + 1j * rng.normal(size=n)) / np.sqrt(2)
+    rows = []
+    for ex, T in zip(system.exponents, system.tensors):
+        mon = np.prod(x0[None, :] ** ex, axis=1)
+        rows.append(mon @ T)
+    M = np.array(rows)
+    r = rng.normal(size=M.shape[1]) + 1j * rng.normal(size=M.shape[1])
+    p0 = r - np.linalg.pinv(M) @ (M @ r)
+    return x0, p0 / np.linalg.norm(p0)
+
+
+def build_start(
+    partition,
+    rng: np.random.Generator,
+    chart: Chart | None = None,
+    target: int | None = None,
+    blackbox_runs: int = 1,
+    stable_loops: int = 3,
+    max_loops: int = 60,
+) -> StartSystem:
+    """All valid solutions of ``λ``'s critical system at generic complex data.
+
+    Starts from the union of ``blackbox_runs`` blackbox solves (or, with
+    ``blackbox_runs=0``, from one solution made by choosing the data to fit a
+    random point), then runs monodromy loops ``p0 → p1 → p0`` along random
+    gamma paths, adding every new valid solution, until the count equals
+    ``target`` (when given) and no loop has found anything new for
+    ``stable_loops`` loops in a row.
+
+    Raises `CritlcnError` when ``max_loops`` loops do not reach ``target``.
+
+    Examples
+    --------
+    >>> st = build_start((2, 1), np.random.default_rng(0), target=7)
+    >>> st.count
+    7
+    """
+    lam = tuple(sorted((int(p) for p in partition), reverse=True))
+    d = sum(lam)
+    chart = chart if chart is not None else default_chart(lam)
+    system = critical_system(chart)
+    seed = int(rng.integers(2**31 - 1))
+    if blackbox_runs > 0:
+        p0 = random_parameters(d, rng)
+        sols = np.zeros((0, chart.unknowns), dtype=complex)
+        for run in range(blackbox_runs):
+            ends = solve_blackbox(chart, p0, seed=seed + run)
+            new = classify_endpoints(system.assemble(p0), ends.valid, _reference_norm(p0, d), known=sols)
+            sols = np.concatenate([sols, new.valid])
+    else:
+        x0, p0 = _seed_solution(chart, rng)
+        sols = x0[None, :]
+    a0 = system.assemble(p0)
+    ref0 = _reference_norm(p0, d)
+    quiet, loops = 0, 0
+    while loops < max_loops:
+        done = target is None or len(sols) >= target
+        if done and quiet >= stable_loops:
+            break
+        loops += 1
+        p1 = random_parameters(d, rng)
+        mid = track_parameters(chart, p0, p1, sols, _random_gamma(rng), seed=seed + 100 + loops)
+        back = track_parameters(chart, p1, p0, mid, _random_gamma(rng), seed=seed + 200 + loops)
+        new = classify_endpoints(a0, back, ref0, known=sols)
+        if new.count("valid"):
+            sols = np.concatenate([sols, new.valid])
+            quiet = 0
+        else:
+            quiet += 1
+    if target is not None and len(sols) != target:
+        raise CritlcnError(
+            f"building the start system of λ = {lam}: found {len(sols)} valid solutions after {loops} monodromy loops, "
+            f"expected {target}; rebuild with another seed",
+            exit_code=1,
+        )
+    provenance = {
+        "method": f"{blackbox_runs} blackbox solve(s) + monodromy",
+        "loops": loops,
+        "stable_loops": quiet,
+        "reference": target,
+        "count": int(len(sols)),
+    }
+    return StartSystem(chart, p0, sols, tuple(provenance.items()))
+
+
+# ---------------------------------------------------------------------------
+# start systems: cache, or build on the fly
+
+
+def _build_seed(partition) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(repr(("start", tuple(partition))).encode()).digest()[:8], "little")
+
+
+def get_start(partition, directory: str | None = None, rebuild: bool = False, save: bool = True) -> StartSystem:
+    """The start system of ``λ``: the cached one when it is usable, otherwise
+    built now (deterministically from ``λ``) and, when ``save`` and the folder
+    is writable, stored for next time.
+
+    A cached file is accepted only if it is intact (checksum), of the current
+    format, for ``λ``, its solutions solve its system, and its count equals
+    the reference ED degree where that is known.
+
+    Examples
+    --------
+    >>> get_start((2, 1)).count
+    7
+    """
+    lam = tuple(sorted((int(p) for p in partition), reverse=True))
+    ref = reference_ed_degree(lam)
+    if not rebuild:
+        start = load_start(lam, directory)
+        if start is not None and (ref is None or start.count == ref):
+            return start
+    rng = np.random.default_rng(_build_seed(lam))
+    start = build_start(lam, rng, target=ref, blackbox_runs=1, stable_loops=3 if ref is not None else 5)
+    if save:
+        try:
+            save_start(start, directory)
+        except OSError:
+            pass  # a read-only install still solves; it just rebuilds next time
+    return start
+
+
+# ---------------------------------------------------------------------------
+# parallel map over processes (phcpy is not thread safe)
+
+
+def _pmap(func, items, jobs: int):
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        return [func(it) for it in items]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=mp.get_context("fork")) as pool:
+        return list(pool.map(func, items))
+
+
+def _track_unit(args):
+    chart, p0, p1, pts, gamma, seed = args
+    return track_parameters(chart, p0, p1, pts, gamma, seed=seed)
+
+
+def _build_unit(args):
+    lam, directory = args
+    return get_start(lam, directory)
+
+
+# ---------------------------------------------------------------------------
+# one partition at the data
+
+
+@dataclass(frozen=True)
+class PartitionSolution:
+    """Valid solutions of one ``λ`` at the data, with path statistics."""
+
+    partition: tuple[int, ...]
+    chart: Chart
+    solutions: np.ndarray
+    paths_tracked: int
+    spurious: int
+    failed: int
+    retracked: int
+
+
+def _finish_partition(start: StartSystem, p1, raw, rng, retries: int = 3) -> PartitionSolution:
+    """Classify the end points of the start paths; re-track failed ones with fresh gammas."""
+    chart = start.chart
+    a1 = critical_system(chart).assemble(p1)
+    ref = _reference_norm(p1, chart.degree)
+    ends = classify_endpoints(a1, raw, ref)
+    sols = ends.valid
+    bad = [i for i, s in enumerate(ends.status) if s != "valid"]
+    last = {i: ends.status[i] for i in bad}
+    retracked = 0
+    for attempt in range(retries):
+        if not bad:
+            break
+        retracked += len(bad)
+        pts = track_parameters(chart, start.parameters, p1, start.solutions[bad], _random_gamma(rng),
+                               seed=int(rng.integers(2**31 - 1)))
+        again = classify_endpoints(a1, pts, ref, known=sols)
+        if again.count("valid"):
+            sols = np.concatenate([sols, again.valid])
+        last = {i: s for i, s in zip(bad, again.status) if s != "valid"}
+        bad = list(last)
+    spurious = sum(1 for s in last.values() if s == "spurious")
+    return PartitionSolution(chart.partition, chart, sols, start.count, spurious, len(last) - spurious, retracked)
+
+
+def solve_partition(start: StartSystem, p1, rng: np.random.Generator, jobs: int = 1) -> PartitionSolution:
+    """All valid solutions of ``λ``'s critical system at parameters ``p1`` by
+    the coefficient-parameter homotopy from ``start``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> sol = solve_partition(get_start((3,)), random_parameters(3, rng), rng)
+    >>> len(sol.solutions), sol.paths_tracked, sol.failed
+    (7, 7, 0)
+    """
+    p1 = np.asarray(p1, dtype=complex)
+    p1 = p1 / np.linalg.norm(p1)
+    gamma = _random_gamma(rng)
+    seed = int(rng.integers(2**31 - 1))
+    batches = np.array_split(np.arange(start.count), max(1, min(jobs, start.count)))
+    units = [(start.chart, start.parameters, p1, start.solutions[b], gamma, seed) for b in batches if b.size]
+    raw = np.concatenate(_pmap(_track_unit, units, jobs)) if units else np.zeros((0, start.chart.unknowns), complex)
+    return _finish_partition(start, p1, raw, rng)
+
+
+# ---------------------------------------------------------------------------
+# the pipeline
+
+
+@dataclass(frozen=True)
+class StratumStats:
+    """Per-partition statistics of a solve (HomotopyContinuation.jl style:
+    nothing hidden; ``failed`` paths are reported, not dropped)."""
+
+    partition: tuple[int, ...]
+    rrmps: tuple[str, ...]
+    paths_tracked: int
+    valid: int
+    expected: int | None
+    real: int
+    spurious: int
+    failed: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (issue 3 item 6)."""
+        return {
+            "partition": list(self.partition),
+            "rrmps": list(self.rrmps),
+            "paths_tracked": self.paths_tracked,
+            "valid": self.valid,
+            "expected": self.expected,
+            "real": self.real,
+            "spurious": self.spurious,
+            "failed": self.failed,
+        }
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A real critical point of ``ℓ`` on the stratum of its rrmp."""
+
+    rrmp: RRMP
+    partition: tuple[int, ...]
+    region: str
+    compatible: bool
+    filter: tuple[float, ...]
+    loss: float
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (issue 3 item 6)."""
+        return {
+            "rrmp": str(self.rrmp),
+            "partition": list(self.partition),
+            "region": self.region,
+            "compatible": self.compatible,
+            "filter": list(self.filter),
+            "loss": self.loss,
+        }
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """Everything a solve found: per-partition statistics and the real
+    critical points, sorted by loss.
+
+    ``str(result)`` is a short summary; ``result.to_dict()`` the JSON contract.
+    """
+
+    architecture: Architecture
+    seed: int
+    data: tuple[tuple[str, object], ...]
+    strata: tuple[StratumStats, ...]
+    points: tuple[CriticalPoint, ...]
+    all_strata: bool = False
+    versions: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def degree(self) -> int:
+        """``d``."""
+        return self.architecture.degree
+
+    @property
+    def complete(self) -> bool:
+        """True when no path failed and every count equals its reference."""
+        return all(s.failed == 0 and (s.expected is None or s.valid == s.expected) for s in self.strata)
+
+    def best(self) -> CriticalPoint | None:
+        """The compatible critical point of lowest loss."""
+        comp = [p for p in self.points if p.compatible]
+        return comp[0] if comp else None
+
+    def to_dict(self) -> dict:
+        """The JSON contract of ``critlcn solve --format json``."""
+        return {
+            "architecture": {**self.architecture.to_dict(), "label": self.architecture.label()},
+            "degree": self.degree,
+            "seed": self.seed,
+            "all_strata": self.all_strata,
+            "data": dict(self.data),
+            "strata": [s.to_dict() for s in self.strata],
+            "critical_points": [p.to_dict() for p in self.points],
+            "complete": self.complete,
+            "versions": dict(self.versions),
+        }
+
+    def __str__(self) -> str:
+        data = dict(self.data)
+        lines = [
+            f"{self.architecture.label()}, degree {self.degree}, data {data.get('source')} "
+            f"({data.get('samples')} samples), seed {self.seed}",
+        ]
+        paths = sum(s.paths_tracked for s in self.strata)
+        valid = sum(s.valid for s in self.strata)
+        failed = sum(s.failed for s in self.strata)
+        real = sum(s.real for s in self.strata)
+        lines.append(
+            f"{len(self.strata)} partitions: {paths} paths tracked, {valid} valid, {real} real, {failed} failed"
+            + ("" if self.complete else "  (INCOMPLETE: see the per-partition table)")
+        )
+        comp = [p for p in self.points if p.compatible]
+        lines.append(f"{len(self.points)} real critical points, {len(comp)} on compatible strata")
+        best = self.best()
+        if best is not None:
+            lines.append(f"best: {best.rrmp} ({best.region}), loss {best.loss:.6g}")
+        return "\n".join(lines)
+
+
+def needed_partitions(arch: Architecture, all_strata: bool = False) -> dict[tuple[int, ...], tuple[str, ...]]:
+    """Partitions to solve, each with the rrmps it covers: those of the
+    compatible rrmps, or every partition of ``d`` with ``all_strata``.
+
+    Examples
+    --------
+    >>> needed_partitions(Architecture((3, 2, 2)))[(2, 1, 1)]
+    ('112|0', '2|1')
+    >>> len(needed_partitions(Architecture((3, 2, 2)), all_strata=True))
+    5
+    """
+    from critlcn.compatibility import is_compatible
+
+    out: dict[tuple[int, ...], list[str]] = {}
+    for r in enumerate_rrmps(arch.degree):
+        if all_strata or is_compatible(r, arch):
+            out.setdefault(r.partition, []).append(str(r))
+    order = {lam: i for i, lam in enumerate(partitions(arch.degree))}
+    return {lam: tuple(out[lam]) for lam in sorted(out, key=order.get)}
+
+
+def versions() -> tuple[tuple[str, str], ...]:
+    """Versions of critlcn, numpy and PHCpack, for reports."""
+    from critlcn import __version__
+
+    return (("critlcn", __version__), ("numpy", np.__version__), ("phcpy", homotopy.phcpy_version()),
+            ("python", platform.python_version()))
+
+
+def _real_points(arch: Architecture, loss, sol: PartitionSolution) -> list[CriticalPoint]:
+    from critlcn.compatibility import is_compatible
+
+    out = []
+    for x in sol.solutions:
+        w = sol.chart.form(x)
+        if np.linalg.norm(w.imag) > REAL * np.linalg.norm(w):
+            continue
+        wr = w.real.copy()
+        r = rrmp_of_form(wr)
+        out.append(CriticalPoint(r, sol.partition, region(r, arch.e), bool(is_compatible(r, arch)),
+                                 tuple(float(v) for v in wr), loss.value(wr)))
+    return out
+
+
+def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed: int = 0, jobs: int = 1,
+          cache: str | None = None) -> SolveResult:
+    """Every critical point of the square loss ``loss`` on the strata of ``arch``.
+
+    Parameters
+    ----------
+    arch : Architecture
+    loss : critlcn.data.QuadraticLoss
+    dataset : critlcn.data.Dataset, optional
+        Only recorded (samples, source, sha256).
+    all_strata : bool
+        Solve every partition of ``d``, not only those of compatible rrmps.
+    seed : int
+        Seed of every random choice (gamma constants).
+    jobs : int
+        Worker processes.
+    cache : str, optional
+        Folder of start systems (default: the package's ``systems/``).
+
+    Examples
+    --------
+    >>> from critlcn.data import QuadraticLoss
+    >>> rng = np.random.default_rng(0)
+    >>> M = rng.normal(size=(3, 3))
+    >>> res = solve(Architecture((2, 2)), QuadraticLoss(M @ M.T + np.eye(3), rng.normal(size=3), 1.0))
+    >>> [(s.partition, s.valid, s.expected) for s in res.strata]
+    [((2,), 4, 4), ((1, 1), 1, 1)]
+    """
+    if jobs < 1:
+        raise CritlcnError(f"--jobs must be at least 1, got {jobs}")
+    rng = np.random.default_rng(seed)
+    need = needed_partitions(arch, all_strata)
+    lams = list(need)
+    missing = [lam for lam in lams if load_start(lam, cache) is None]
+    if missing:
+        _pmap(_build_unit, [(lam, cache) for lam in missing], jobs)
+    starts = {lam: get_start(lam, cache) for lam in lams}
+    p1 = parameters(loss.Q, loss.b)
+    p1 = p1 / np.linalg.norm(p1)
+    gammas = {lam: (_random_gamma(rng), int(rng.integers(2**31 - 1))) for lam in lams}
+    # one batch per stratum and job, so small strata and big ones share the workers
+    units, owners = [], []
+    for lam in lams:
+        st = starts[lam]
+        nb = max(1, min(jobs, st.count // 8 or 1))
+        for b in np.array_split(np.arange(st.count), nb):
+            if b.size:
+                units.append((st.chart, st.parameters, p1, st.solutions[b], *gammas[lam]))
+                owners.append(lam)
+    raws = _pmap(_track_unit, units, jobs)
+    strata, points = [], []
+    for lam in lams:
+        parts = [r for r, o in zip(raws, owners) if o == lam]
+        raw = np.concatenate(parts) if parts else np.zeros((0, starts[lam].chart.unknowns), complex)
+        sol = _finish_partition(starts[lam], p1, raw, rng)
+        real = _real_points(arch, loss, sol)
+        points.extend(real)
+        strata.append(StratumStats(lam, need[lam], sol.paths_tracked, len(sol.solutions), reference_ed_degree(lam),
+                                   len(real), sol.spurious, sol.failed))
+    points.sort(key=lambda p: (p.loss, str(p.rrmp)))
+    data = dataset.to_dict() if dataset is not None else {"samples": None, "source": "quadratic loss", "sha256": None}
+    return SolveResult(arch, int(seed), tuple(data.items()), tuple(strata), tuple(points), bool(all_strata),
+                       versions())
+
+
+def build_cache(max_degree: int, directory: str | None = None, jobs: int = 1, rebuild: bool = False,
+                min_degree: int = 1) -> list[tuple[tuple[int, ...], int, str]]:
+    """Build (or check) the start systems of every partition of degree
+    ``min_degree..max_degree``; returns ``(λ, count, 'cached'|'built')`` rows.
+
+    Resumable: partitions whose cache file is already usable are kept, so an
+    interrupted build continues where it stopped.
+
+    Examples
+    --------
+    >>> build_cache(2)
+    [((1,), 1, 'cached'), ((2,), 4, 'cached'), ((1, 1), 1, 'cached')]
+    """
+    if max_degree < 1:
+        raise CritlcnError(f"--max-degree must be at least 1, got {max_degree}")
+    lams = [lam for d in range(min_degree, max_degree + 1) for lam in partitions(d)]
+    status = {}
+    todo = []
+    for lam in lams:
+        st = None if rebuild else load_start(lam, directory)
+        ref = reference_ed_degree(lam)
+        if st is not None and (ref is None or st.count == ref):
+            status[lam] = "cached"
+        else:
+            todo.append(lam)
+            status[lam] = "built"
+    # big partitions first so the workers finish together
+    todo.sort(key=lambda lam: -len(lam) * sum(lam))
+    _pmap(_rebuild_unit, [(lam, directory) for lam in todo], jobs)
+    return [(lam, get_start(lam, directory).count, status[lam]) for lam in lams]
+
+
+def _rebuild_unit(args):
+    lam, directory = args
+    return get_start(lam, directory, rebuild=True).count
