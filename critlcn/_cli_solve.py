@@ -1,0 +1,310 @@
+"""Click commands for solving: ``solve``, ``systems`` (with ``systems build``),
+``build-cache`` and the ``data`` group (``data synth``).
+
+Thin wrappers: parse options, call the library, print. Register them with
+``main.add_command(solve)``, ``main.add_command(systems)``,
+``main.add_command(build_cache)`` and ``main.add_command(data)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+import click
+import numpy as np
+
+from critlcn.architecture import Architecture, check_degree
+from critlcn.clikit import emit, friendly, write_text
+from critlcn.errors import CritlcnError
+
+__all__ = ["solve", "systems", "build_cache", "data", "synth", "KCommand", "KGroup", "expand_k"]
+
+#: Degree above which solving is refused: start systems are built on the fly
+#: above the cached degrees and their cost grows quickly with d.
+MAX_SOLVE_DEGREE = 10
+
+
+def expand_k(args: list[str]) -> list[str]:
+    """Rewrite ``--k 3 2 2`` as ``--k 3 --k 2 --k 2`` so click can read it as a
+    repeated option; the values after ``--k`` run up to the next option.
+
+    Examples
+    --------
+    >>> expand_k(["--k", "3", "2", "2", "--seed", "1"])
+    ['--k', '3', '--k', '2', '--k', '2', '--seed', '1']
+    >>> expand_k(["--k=4", "2"])
+    ['--k', '4', '--k', '2']
+    """
+    out, i = [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "--k" or a.startswith("--k="):
+            vals = [a[4:]] if a.startswith("--k=") else []
+            i += 1
+            while i < len(args) and not (args[i].startswith("--") or args[i] in ("-h",)):
+                vals.append(args[i])
+                i += 1
+            if not vals:
+                out.append("--k")  # let click report the missing value
+            for v in vals:
+                out.extend(["--k", v])
+            continue
+        if a == "--":
+            out.extend(args[i:])
+            break
+        out.append(a)
+        i += 1
+    return out
+
+
+class KCommand(click.Command):
+    """A command whose ``--k`` option takes several values after one flag."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, expand_k(list(args)))
+
+
+class KGroup(click.Group):
+    """A group whose own ``--k`` option takes several values after one flag."""
+
+    def parse_args(self, ctx, args):
+        args = list(args)
+        # only the group's own options: stop at the first subcommand name
+        for i, a in enumerate(args):
+            if a in self.commands:
+                return super().parse_args(ctx, expand_k(args[:i]) + args[i:])
+        return super().parse_args(ctx, expand_k(args))
+
+
+def _k_option(required: bool = True):
+    return click.option(
+        "--k", "k", multiple=True, type=int, required=required, metavar="K1 K2 ...",
+        help="Filter sizes, layer 1 first, e.g. --k 3 2 2.",
+    )
+
+
+def _arch(k) -> Architecture:
+    if not k:
+        raise CritlcnError("no filter sizes given: pass them after --k, e.g. --k 3 2 2")
+    return check_degree(Architecture(tuple(k)), MAX_SOLVE_DEGREE)
+
+
+def _dataset_and_loss(arch, data_path, allow_singular):
+    from critlcn.data import default_dataset, load, quadratic_loss
+
+    if data_path is None:
+        ds = default_dataset()
+        if ds.input_size - ds.output_size + 1 != arch.size:
+            raise CritlcnError(
+                f"the default dataset fits filters of size {ds.input_size - ds.output_size + 1} (degree 4), "
+                f"not {arch.size} of {arch.label()}; pass --data FILE.npz (make one with critlcn data synth)"
+            )
+    else:
+        ds = load(data_path)
+    return ds, quadratic_loss(ds, arch, allow_singular=allow_singular)
+
+
+# ---------------------------------------------------------------------------
+# renderers
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else str(x)
+
+
+def render_table(result) -> str:
+    """Plain-text report: summary, per-partition table, critical points."""
+    lines = [str(result), ""]
+    head = ("partition", "rrmps", "paths", "valid", "expected", "real", "spurious", "failed")
+    rows = [(" ".join(map(str, s.partition)), ",".join(s.rrmps), s.paths_tracked, s.valid, _fmt(s.expected),
+             s.real, s.spurious, s.failed) for s in result.strata]
+    lines += _columns(head, rows)
+    lines.append("")
+    head = ("rrmp", "region", "compatible", "loss", "filter")
+    rows = [(str(p.rrmp), p.region, "yes" if p.compatible else "no", f"{p.loss:.6g}",
+             " ".join(f"{v:.4g}" for v in p.filter)) for p in result.points]
+    lines += _columns(head, rows)
+    return "\n".join(lines)
+
+
+def _columns(head, rows) -> list[str]:
+    cells = [tuple(map(str, head))] + [tuple(map(str, r)) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    return ["  ".join(c[i].ljust(widths[i]) for i in range(len(head))).rstrip() for c in cells]
+
+
+def render_markdown(result) -> str:
+    """Markdown report with the same content as the table."""
+    out = ["# critlcn solve: " + result.architecture.label(), "", "```", str(result), "```", "",
+           "| partition | rrmps | paths | valid | expected | real | spurious | failed |",
+           "|---|---|---|---|---|---|---|---|"]
+    for s in result.strata:
+        out.append(f"| {' '.join(map(str, s.partition))} | {', '.join(s.rrmps)} | {s.paths_tracked} | {s.valid} | "
+                   f"{_fmt(s.expected)} | {s.real} | {s.spurious} | {s.failed} |")
+    out += ["", "| rrmp | region | compatible | loss | filter |", "|---|---|---|---|---|"]
+    for p in result.points:
+        out.append(f"| {p.rrmp} | {p.region} | {'yes' if p.compatible else 'no'} | {p.loss:.6g} | "
+                   f"{' '.join(f'{v:.6g}' for v in p.filter)} |")
+    return "\n".join(out)
+
+
+def render_csv(result) -> str:
+    """One CSV row per real critical point (filter coefficients as w0..wd)."""
+    buf = io.StringIO()
+    wr = csv.writer(buf, lineterminator="\n")
+    d = result.degree
+    wr.writerow(["rrmp", "partition", "region", "compatible", "loss"] + [f"w{j}" for j in range(d + 1)])
+    for p in result.points:
+        wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)]
+                    + [repr(v) for v in p.filter])
+    return buf.getvalue()
+
+
+RENDERERS = {
+    "table": render_table,
+    "json": lambda r: json.dumps(r.to_dict(), indent=2),
+    "md": render_markdown,
+    "csv": render_csv,
+}
+
+
+# ---------------------------------------------------------------------------
+# commands
+
+
+@click.command("solve", cls=KCommand)
+@_k_option()
+@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
+              help="Dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4).")
+@click.option("--all-strata", is_flag=True, help="Solve every partition of d, not only compatible strata.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
+@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="table", show_default=True,
+              help="Output format.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE instead of stdout.")
+@click.option("--allow-singular", is_flag=True, help="Continue when the data's Q is singular.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@friendly
+def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs):
+    """Find every critical point of the square loss on the function space."""
+    from critlcn.critical import solve as run
+
+    arch = _arch(k)
+    ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
+    result = run(arch, loss, ds, all_strata=all_strata, seed=seed, jobs=jobs)
+    emit(RENDERERS[fmt](result), output)
+
+
+@click.group("systems", cls=KGroup, invoke_without_command=True)
+@_k_option(required=False)
+@click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
+              help="Dataset .npz; default: the shipped dataset (degree 4).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the PHCpack files (created if missing).")
+@click.option("--all-strata", is_flag=True, help="One file per partition of d, not only compatible strata.")
+@click.option("--allow-singular", is_flag=True, help="Continue when the data's Q is singular.")
+@click.pass_context
+@friendly
+def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
+    """Write the critical systems of the data as PHCpack input files
+    (``phc -b FILE OUT`` solves them); ``systems build`` builds the start cache."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from critlcn.critical import needed_partitions
+    from critlcn.systems import critical_system, default_chart, parameters, partition_key, phc_file, variable_names, load_start
+
+    if not k:
+        raise CritlcnError("no filter sizes given: pass them after --k, e.g. critlcn systems --k 3 2 2 --out DIR")
+    if not out_dir:
+        raise CritlcnError("no output folder: pass --out DIR")
+    arch = _arch(k)
+    ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
+    need = needed_partitions(arch, all_strata)
+    texts = {}
+    for lam, rrmps in need.items():
+        start = load_start(lam)
+        chart = start.chart if start is not None else default_chart(lam)
+        assembled = critical_system(chart).assemble(parameters(loss.Q, loss.b))
+        groups = ", ".join(f"f_{m} of degree {n}" for m, n in chart.groups)
+        header = {
+            "unknowns": " ".join(variable_names(chart)) + f" (w = c * prod_m f_m^m; {groups}; "
+                        "t1.. run through the groups in this order)",
+            "partition": " ".join(map(str, lam)),
+            "rrmps": " ".join(rrmps),
+            "architecture": arch.label(),
+            "data": f"{ds.source} ({ds.samples} samples)",
+            "data sha256": ds.sha256,
+            "chart sha256": chart.digest,
+            "equations": "(c Q u - b).u = 0 and (c Q u - b).du/dt_v = 0; valid: c != 0, roots of all f_m distinct",
+        }
+        texts[f"d{arch.degree}_{partition_key(lam)}.phc"] = phc_file(assembled, header)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as err:
+        raise CritlcnError(f"cannot create folder {out_dir}: {err.strerror}; pick another --out") from None
+    for name, text in texts.items():
+        write_text(os.path.join(out_dir, name), text)
+    emit("\n".join(os.path.join(out_dir, n) for n in texts), None)
+
+
+def _build(max_degree, jobs, rebuild, directory):
+    from critlcn.critical import build_cache as run
+
+    rows = run(max_degree, directory=directory, jobs=jobs, rebuild=rebuild)
+    emit("\n".join(f"{' '.join(map(str, lam)):<16} {count:>5}  {status}" for lam, count, status in rows), None)
+
+
+def _build_command(name: str):
+    @click.command(name)
+    @click.option("--max-degree", type=click.IntRange(1, MAX_SOLVE_DEGREE), required=True,
+                  help="Build start systems for every partition of degree 1..D.")
+    @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+    @click.option("--rebuild", is_flag=True, help="Rebuild even usable cache files.")
+    @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+                  help="Cache folder (default: the package's systems/).")
+    @friendly
+    def command(max_degree, jobs, rebuild, directory):
+        """Build or check the cached start systems (one per partition of each degree)."""
+        _build(max_degree, jobs, rebuild, directory)
+
+    return command
+
+
+systems.add_command(_build_command("build"))
+build_cache = _build_command("build-cache")
+
+
+@click.group("data")
+def data():
+    """Datasets: synthetic data for a given architecture."""
+
+
+@data.command("synth", cls=KCommand)
+@_k_option()
+@click.option("--samples", type=int, required=True, help="Number of samples N.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
+@click.option("--teacher", default="random", show_default=True,
+              help="'random' or a file (.npy, or text) with the end-to-end teacher filter.")
+@click.option("--noise", type=float, default=0.0, show_default=True, help="Standard deviation of output noise.")
+@click.option("--d0", type=int, default=None, help="Input size d_0 (default 2 k).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="Output .npz file.")
+@friendly
+def synth(k, samples, seed, teacher, noise, d0, out_path):
+    """Write synthetic data: Gaussian inputs, outputs of a teacher filter."""
+    from critlcn.data import save, synth as make
+
+    arch = _arch(k)
+    filt = None
+    if teacher != "random":
+        if not os.path.exists(teacher):
+            raise CritlcnError(f"teacher file {teacher} does not exist: pass 'random' or a file with {arch.size} numbers")
+        try:
+            filt = np.load(teacher) if teacher.endswith(".npy") else np.loadtxt(teacher)
+        except Exception:
+            raise CritlcnError(f"cannot read teacher file {teacher}: give a .npy file or whitespace-separated numbers") from None
+        filt = np.atleast_1d(np.asarray(filt, dtype=float)).ravel()
+    ds = make(arch, samples, np.random.default_rng(seed), teacher=filt, noise=noise, d0=d0)
+    save(ds, out_path)
+    emit(f"wrote {out_path}: {ds.samples} samples, X {ds.X.shape}, Y {ds.Y.shape}, sha256 {ds.sha256}", None)
