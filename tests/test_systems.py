@@ -1,0 +1,194 @@
+"""Tests of critlcn.systems: equations against independent derivatives of the
+loss, the PHCpack files against the phc executable, and cache integrity."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from critlcn.critical import classify_endpoints, reference_ed_degree, _reference_norm
+from critlcn.errors import CritlcnError
+from critlcn.rrmp import partitions
+from critlcn.systems import (
+    START_FORMAT,
+    Chart,
+    StartSystem,
+    cache_path,
+    critical_system,
+    default_chart,
+    groups,
+    load_start,
+    parameters,
+    phc_file,
+    random_chart,
+    random_parameters,
+    save_start,
+    variable_names,
+)
+
+
+def _independent_form(chart, x):
+    """w = c Π f_m^m by numpy's polynomial product, written out here."""
+    w = np.array([1.0 + 0j])
+    pos = 1
+    for (m, n), A in zip(groups(chart.partition), chart.matrices):
+        f = A @ np.concatenate([[1.0], x[pos : pos + n]])
+        for _ in range(m):
+            w = np.polymul(w, f)
+        pos += n
+    return x[0] * w
+
+
+@pytest.mark.parametrize("lam", [(1,), (2, 1), (3, 1), (2, 2), (2, 1, 1), (3, 2), (2, 2, 1)])
+def test_equations_are_the_scaled_gradient_of_the_loss(lam):
+    rng = np.random.default_rng(len(lam) * 10 + sum(lam))
+    chart = random_chart(lam, rng)
+    d = sum(lam)
+    L = d + 1
+    Q = rng.normal(size=(L, L)) + 1j * rng.normal(size=(L, L))
+    Q = Q + Q.T
+    b = rng.normal(size=L) + 1j * rng.normal(size=L)
+    x = rng.normal(size=chart.unknowns) + 1j * rng.normal(size=chart.unknowns)
+
+    def loss(xx):  # holomorphic: no conjugation
+        w = _independent_form(chart, xx)
+        return w @ Q @ w - 2 * b @ w
+
+    h = 1e-6
+    grad = np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(chart.unknowns)])
+    expected = grad / 2
+    expected[1:] /= x[0]
+    got = critical_system(chart).assemble(parameters(Q, b)).evaluate(x[None, :])[0]
+    assert np.allclose(got, expected, rtol=1e-6, atol=1e-8 * np.abs(expected).max())
+
+
+def test_jacobian_matches_finite_differences():
+    rng = np.random.default_rng(3)
+    a = critical_system(default_chart((2, 1, 1))).assemble(random_parameters(4, rng))
+    x = rng.normal(size=4) + 1j * rng.normal(size=4)
+    h = 1e-7
+    fd = np.stack([(a.evaluate(x + h * e) - a.evaluate(x - h * e))[0] / (2 * h) for e in np.eye(4)], axis=1)
+    assert np.allclose(a.jacobian(x)[0], fd, rtol=1e-5, atol=1e-8)
+
+
+def test_assembly_is_linear_in_the_data():
+    rng = np.random.default_rng(4)
+    s = critical_system(default_chart((3, 1)))
+    p, q = random_parameters(4, rng), random_parameters(4, rng)
+    x = rng.normal(size=3) + 1j * rng.normal(size=3)
+    lhs = s.assemble(2 * p - 3j * q).evaluate(x)
+    rhs = 2 * s.assemble(p).evaluate(x) - 3j * s.assemble(q).evaluate(x)
+    assert np.allclose(lhs, rhs)
+
+
+def test_chart_round_trips_through_json():
+    ch = random_chart((3, 1, 1), np.random.default_rng(0))
+    back = Chart.from_dict(json.loads(json.dumps(ch.to_dict())))
+    assert back == ch and back.digest == ch.digest
+
+
+def test_partition_validation():
+    with pytest.raises(CritlcnError):
+        groups((2, 0))
+
+
+# ---------------------------------------------------------------------------
+# PHCpack files
+
+
+def _phc_solutions(path, names):
+    """Parse the last solution list of a phc output file (independent of critlcn)."""
+    text = open(path).read()
+    block = text[text.rindex("THE SOLUTIONS") :]
+    sols = []
+    for chunk in re.split(r"^solution \d+ :", block, flags=re.M)[1:]:
+        vals = {}
+        for name in names:
+            m = re.search(rf"^\s*{name} :\s*(\S+)\s+(\S+)", chunk, re.M)
+            vals[name] = complex(float(m.group(1)), float(m.group(2)))
+        sols.append([vals[n] for n in names])
+    return np.array(sols)
+
+
+@pytest.mark.skipif(shutil.which("phc") is None, reason="the phc executable is not installed")
+@pytest.mark.parametrize("lam", [(3, 1), (2, 2), (2, 1, 1), (4, 1)])
+def test_phc_solves_written_files_to_the_reference_count(tmp_path, lam):
+    rng = np.random.default_rng(sum(lam) * 7 + len(lam))
+    d = sum(lam)
+    M = rng.normal(size=(d + 1, d + 1))
+    Q, b = M @ M.T + 0.1 * np.eye(d + 1), rng.normal(size=d + 1)
+    chart = load_start(lam).chart
+    assembled = critical_system(chart).assemble(parameters(Q, b))
+    infile, outfile = tmp_path / "in.phc", tmp_path / "out.phc"
+    infile.write_text(phc_file(assembled, {"partition": lam, "data sha256": "test"}))
+    subprocess.run(["phc", "-b", str(infile), str(outfile)], check=True, capture_output=True, timeout=300)
+    pts = _phc_solutions(outfile, variable_names(chart))
+    ends = classify_endpoints(assembled, pts, _reference_norm(parameters(Q, b), d))
+    assert ends.count("valid") == reference_ed_degree(lam)
+
+
+# ---------------------------------------------------------------------------
+# cache integrity
+
+
+def _copy_start(lam, tmp_path):
+    start = load_start(lam)
+    assert start is not None, f"the shipped cache lacks {lam}"
+    save_start(start, str(tmp_path))
+    return cache_path(lam, str(tmp_path))
+
+
+def test_shipped_cache_is_usable_and_complete_for_d_le_5():
+    for d in range(1, 6):
+        for lam in partitions(d):
+            st = load_start(lam)
+            assert st is not None and st.count == reference_ed_degree(lam)
+
+
+def test_cache_round_trip(tmp_path):
+    path = _copy_start((3, 1), tmp_path)
+    assert load_start((3, 1), str(tmp_path)).count == 12
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate", "flip_number", "other_format", "other_partition", "rehashed_wrong_solution"],
+)
+def test_damaged_cache_files_are_rejected(tmp_path, damage):
+    path = _copy_start((3, 1), tmp_path)
+    data = json.load(open(path))
+    if damage == "truncate":
+        open(path, "w").write(json.dumps(data)[:500])
+    else:
+        if damage == "flip_number":
+            data["solutions"][0][0][0] += 1e-3
+        elif damage == "other_format":
+            data["format"] = "critlcn-start-system/0"
+        elif damage == "other_partition":
+            os.replace(path, cache_path((2, 2), str(tmp_path)))
+            path = cache_path((2, 2), str(tmp_path))
+        elif damage == "rehashed_wrong_solution":
+            from critlcn.systems import _content_hash
+
+            data["solutions"][0][0][0] += 1e-3
+            data.pop("sha256")
+            data["sha256"] = _content_hash(data)
+        if damage != "other_partition":
+            json.dump(data, open(path, "w"))
+    lam = (2, 2) if damage == "other_partition" else (3, 1)
+    assert load_start(lam, str(tmp_path)) is None
+
+
+def test_damaged_cache_is_rebuilt_not_used(tmp_path):
+    from critlcn.critical import get_start
+
+    path = _copy_start((2, 1), tmp_path)
+    open(path, "w").write("{ corrupt")
+    st = get_start((2, 1), str(tmp_path))
+    assert st.count == 7
+    assert load_start((2, 1), str(tmp_path)) is not None  # rewritten intact
+    assert json.load(open(path))["format"] == START_FORMAT
