@@ -250,7 +250,8 @@ def solve_blackbox(chart: Chart, p, seed: int = 0) -> Endpoints:
     return classify_endpoints(assembled, pts, _reference_norm(np.asarray(p), chart.degree))
 
 
-def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, seed: int = 0) -> np.ndarray:
+def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, seed: int = 0,
+                     precision: str = "d") -> np.ndarray:
     """Track ``points`` (solutions at ``p_from``) to ``p_to`` along
     ``(1 − s) γ p_from + s p_to``; returns raw end points (unrefined).
 
@@ -271,7 +272,7 @@ def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, seed: i
     points = np.atleast_2d(np.asarray(points, dtype=complex))
     if points.size == 0:
         return points.reshape(0, chart.unknowns)
-    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed)
+    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed, precision=precision)
     return np.array([e.point for e in ends]).reshape(-1, chart.unknowns)
 
 
@@ -452,29 +453,65 @@ class PartitionSolution:
     retracked: int
 
 
-def _finish_partition(start: StartSystem, p1, raw, rng, retries: int = 3) -> PartitionSolution:
-    """Classify the end points of the start paths; re-track failed ones with fresh gammas."""
+def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries: int = 3) -> PartitionSolution:
+    """Classify the end points of the start paths (tracked with ``gamma``) and
+    repair failures.
+
+    Which start solution reaches which end point depends on ``gamma``, so a
+    failed path is first re-tracked along the same path in double double
+    precision. When two paths end at the same point one of them jumped and
+    nothing says which, so both are re-tracked. If solutions are still
+    missing, all paths are re-tracked with a fresh gamma and the distinct
+    valid end points of all attempts are pooled; paths never accounted for
+    are reported as failed.
+    """
     chart = start.chart
     a1 = critical_system(chart).assemble(p1)
     ref = _reference_norm(p1, chart.degree)
-    ends = classify_endpoints(a1, raw, ref)
-    sols = ends.valid
-    bad = [i for i, s in enumerate(ends.status) if s != "valid"]
-    last = {i: ends.status[i] for i in bad}
+
+    def sort_out(points):
+        ends = classify_endpoints(a1, points, ref)
+        good: dict[int, np.ndarray] = {}
+        bad: dict[int, str] = {}
+        for i, (x, status) in enumerate(zip(ends.points, ends.status)):
+            if status in ("valid", "duplicate"):
+                clash = [j for j, y in good.items() if np.linalg.norm(x - y) <= DUPLICATE * (1 + np.linalg.norm(x))]
+                if clash:
+                    for j in clash:
+                        del good[j]
+                        bad[j] = "failed"
+                    bad[i] = "failed"
+                else:
+                    good[i] = x
+            else:
+                bad[i] = status
+        return good, bad
+
+    good, bad = sort_out(raw)
     retracked = 0
-    for attempt in range(retries):
-        if not bad:
-            break
-        retracked += len(bad)
-        pts = track_parameters(chart, start.parameters, p1, start.solutions[bad], _random_gamma(rng),
+    if bad:
+        idx = sorted(bad)
+        retracked += len(idx)
+        pts = track_parameters(chart, start.parameters, p1, start.solutions[idx], gamma,
+                               seed=int(rng.integers(2**31 - 1)), precision="dd")
+        merged = np.array([good[i] for i in sorted(good)] + list(pts)).reshape(-1, chart.unknowns)
+        good2, bad2 = sort_out(merged)
+        if len(good2) > len(good):
+            good = {k: v for k, v in enumerate(good2.values())}
+            bad = {len(good) + k: v for k, v in enumerate(bad2.values())}
+    pool = np.array(list(good.values())).reshape(-1, chart.unknowns)
+    attempt = 0
+    while len(pool) < start.count and attempt < retries:
+        attempt += 1
+        retracked += start.count
+        pts = track_parameters(chart, start.parameters, p1, start.solutions, _random_gamma(rng),
                                seed=int(rng.integers(2**31 - 1)))
-        again = classify_endpoints(a1, pts, ref, known=sols)
-        if again.count("valid"):
-            sols = np.concatenate([sols, again.valid])
-        last = {i: s for i, s in zip(bad, again.status) if s != "valid"}
-        bad = list(last)
-    spurious = sum(1 for s in last.values() if s == "spurious")
-    return PartitionSolution(chart.partition, chart, sols, start.count, spurious, len(last) - spurious, retracked)
+        ends = classify_endpoints(a1, pts, ref, known=pool)
+        pool = np.concatenate([pool, ends.valid])
+        bad = {i: s for i, s in enumerate(ends.status) if s not in ("valid", "duplicate")}
+    missing = max(0, start.count - len(pool))
+    spurious = min(missing, sum(1 for s in bad.values() if s == "spurious"))
+    return PartitionSolution(chart.partition, chart, pool, start.count, spurious, missing - spurious, retracked)
 
 
 def solve_partition(start: StartSystem, p1, rng: np.random.Generator, jobs: int = 1) -> PartitionSolution:
@@ -495,7 +532,7 @@ def solve_partition(start: StartSystem, p1, rng: np.random.Generator, jobs: int 
     batches = np.array_split(np.arange(start.count), max(1, min(jobs, start.count)))
     units = [(start.chart, start.parameters, p1, start.solutions[b], gamma, seed) for b in batches if b.size]
     raw = np.concatenate(_pmap(_track_unit, units, jobs)) if units else np.zeros((0, start.chart.unknowns), complex)
-    return _finish_partition(start, p1, raw, rng)
+    return _finish_partition(start, p1, raw, rng, gamma)
 
 
 # ---------------------------------------------------------------------------
@@ -718,7 +755,7 @@ def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed
     for lam in lams:
         parts = [r for r, o in zip(raws, owners) if o == lam]
         raw = np.concatenate(parts) if parts else np.zeros((0, starts[lam].chart.unknowns), complex)
-        sol = _finish_partition(starts[lam], p1, raw, rng)
+        sol = _finish_partition(starts[lam], p1, raw, rng, gammas[lam][0])
         real = _real_points(arch, loss, sol)
         points.extend(real)
         strata.append(StratumStats(lam, need[lam], sol.paths_tracked, len(sol.solutions), reference_ed_degree(lam),

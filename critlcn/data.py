@@ -347,8 +347,17 @@ def save(dataset: Dataset, path: str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, X=dataset.X, Y=dataset.Y)
+        _publish(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _publish(tmp: str) -> None:
+    # mkstemp creates files readable by the owner only; give them the usual
+    # permissions (0666 minus the umask) before they take their final name
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)

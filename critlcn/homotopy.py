@@ -173,11 +173,14 @@ def _solution_strings(points, names) -> list[str]:
     return [so.make_solution(list(names), [complex(v) for v in pt]) for pt in points]
 
 
-def track(target: list[str], start: list[str], points, names: list[str], gamma: complex, seed: int = 0) -> list[PathEnd]:
+def track(target: list[str], start: list[str], points, names: list[str], gamma: complex, seed: int = 0,
+          precision: str = "d") -> list[PathEnd]:
     """Track the start solutions ``points`` from ``start`` to ``target``.
 
     The homotopy is ``(1 − s) γ · start + s · target`` (PHCpack's standard
-    homotopy with power one), ``s`` from 0 to 1.
+    homotopy with power one), ``s`` from 0 to 1. ``precision`` is ``'d'``
+    (double) or ``'dd'`` (double double, for paths that failed in double);
+    the same ``gamma`` gives the same paths in both.
 
     Examples
     --------
@@ -185,6 +188,8 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
     >>> sorted(round(float(e.point[0].real), 6) for e in ends)
     [-3.0, 3.0]
     """
+    if precision not in ("d", "dd"):
+        raise CritlcnError(f"precision must be 'd' or 'dd', got {precision!r}")
     _, tr, _, _ = _phcpy()
     points = np.atleast_2d(np.asarray(points, dtype=complex))
     if points.shape[0] == 0:
@@ -192,5 +197,8 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
     set_seed(seed)
     start_sols = _solution_strings(points, names)
     with silenced():
-        sols = tr.standard_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
+        if precision == "dd":
+            sols = tr.double_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
+        else:
+            sols = tr.standard_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
     return _parse(sols, names)

@@ -666,9 +666,18 @@ def save_start(start: StartSystem, directory: str | None = None) -> str:
         with os.fdopen(fd, "w") as fh:
             json.dump(start.to_dict(), fh, indent=1)
             fh.write("\n")
+        _publish(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def _publish(tmp: str) -> None:
+    # mkstemp creates files readable by the owner only; give them the usual
+    # permissions (0666 minus the umask) before they take their final name
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
