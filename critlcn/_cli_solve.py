@@ -17,79 +17,33 @@ import click
 import numpy as np
 
 from critlcn.architecture import Architecture, check_degree
-from critlcn.clikit import emit, friendly, write_text
+from critlcn.clikit import architecture_from, emit, friendly, join_k_values, k_option, write_text
 from critlcn.errors import CritlcnError
 
-__all__ = ["solve", "systems", "build_cache", "data", "synth", "KCommand", "KGroup", "expand_k"]
+__all__ = ["solve", "systems", "build_cache", "data", "synth", "KCommand", "KGroup"]
 
 #: Degree above which solving is refused: start systems are built on the fly
 #: above the cached degrees and their cost grows quickly with d.
 MAX_SOLVE_DEGREE = 10
 
 
-def expand_k(args: list[str]) -> list[str]:
-    """Rewrite ``--k 3 2 2`` as ``--k 3 --k 2 --k 2`` so click can read it as a
-    repeated option; the values after ``--k`` run up to the next option.
-
-    Examples
-    --------
-    >>> expand_k(["--k", "3", "2", "2", "--seed", "1"])
-    ['--k', '3', '--k', '2', '--k', '2', '--seed', '1']
-    >>> expand_k(["--k=4", "2"])
-    ['--k', '4', '--k', '2']
-    """
-    out, i = [], 0
-    while i < len(args):
-        a = args[i]
-        if a == "--k" or a.startswith("--k="):
-            vals = [a[4:]] if a.startswith("--k=") else []
-            i += 1
-            while i < len(args) and not (args[i].startswith("--") or args[i] in ("-h",)):
-                vals.append(args[i])
-                i += 1
-            if not vals:
-                out.append("--k")  # let click report the missing value
-            for v in vals:
-                out.extend(["--k", v])
-            continue
-        if a == "--":
-            out.extend(args[i:])
-            break
-        out.append(a)
-        i += 1
-    return out
-
-
 class KCommand(click.Command):
-    """A command whose ``--k`` option takes several values after one flag."""
+    """A command whose ``--k`` takes several values after one flag, also when
+    invoked on its own (under ``critlcn`` the main group already joins them)."""
 
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, expand_k(list(args)))
+        return super().parse_args(ctx, join_k_values(list(args)))
 
 
 class KGroup(click.Group):
-    """A group whose own ``--k`` option takes several values after one flag."""
+    """A group whose own ``--k`` takes several values after one flag."""
 
     def parse_args(self, ctx, args):
-        args = list(args)
-        # only the group's own options: stop at the first subcommand name
-        for i, a in enumerate(args):
-            if a in self.commands:
-                return super().parse_args(ctx, expand_k(args[:i]) + args[i:])
-        return super().parse_args(ctx, expand_k(args))
-
-
-def _k_option(required: bool = True):
-    return click.option(
-        "--k", "k", multiple=True, type=int, required=required, metavar="K1 K2 ...",
-        help="Filter sizes, layer 1 first, e.g. --k 3 2 2.",
-    )
+        return super().parse_args(ctx, join_k_values(list(args)))
 
 
 def _arch(k) -> Architecture:
-    if not k:
-        raise CritlcnError("no filter sizes given: pass them after --k, e.g. --k 3 2 2")
-    return check_degree(Architecture(tuple(k)), MAX_SOLVE_DEGREE)
+    return check_degree(architecture_from(k), MAX_SOLVE_DEGREE)
 
 
 def _dataset_and_loss(arch, data_path, allow_singular):
@@ -176,7 +130,7 @@ RENDERERS = {
 
 
 @click.command("solve", cls=KCommand)
-@_k_option()
+@k_option()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
               help="Dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4).")
 @click.option("--all-strata", is_flag=True, help="Solve every partition of d, not only compatible strata.")
@@ -198,7 +152,7 @@ def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs):
 
 
 @click.group("systems", cls=KGroup, invoke_without_command=True)
-@_k_option(required=False)
+@k_option()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
               help="Dataset .npz; default: the shipped dataset (degree 4).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
@@ -282,7 +236,7 @@ def data():
 
 
 @data.command("synth", cls=KCommand)
-@_k_option()
+@k_option()
 @click.option("--samples", type=int, required=True, help="Number of samples N.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
 @click.option("--teacher", default="random", show_default=True,
