@@ -7,6 +7,7 @@ importing the others.
 from __future__ import annotations
 
 import functools
+import re
 import os
 import sys
 import tempfile
@@ -15,7 +16,7 @@ import click
 
 from critlcn.errors import CritlcnError
 
-__all__ = ["friendly", "write_text", "emit"]
+__all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KGroup"]
 
 
 def friendly(func):
@@ -68,3 +69,85 @@ def emit(text: str, output: str | None) -> None:
         write_text(output, text)
     else:
         click.echo(text, nl=False)
+
+
+_NUMBERISH = re.compile(r"^-?\d+(\.\d*)?$")
+
+
+def join_k_values(args: list[str]) -> list[str]:
+    """Rewrite ``--k 3 2 2`` as ``--k 3,2,2`` so that click sees one value.
+
+    click options take a fixed number of values; the filter sizes follow one
+    ``--k`` separated by spaces, so the group rewrites argv before parsing.
+    Negative numbers are kept as values so that they reach validation.
+
+    Examples
+    --------
+    >>> join_k_values(["table", "--k", "3", "2", "2", "--k", "4", "2", "--format", "md"])
+    ['table', '--k', '3,2,2', '--k', '4,2', '--format', 'md']
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        out.append(token)
+        i += 1
+        if token in ("--k", "--strides"):
+            values = []
+            while i < len(args) and (not args[i].startswith("-") or _NUMBERISH.match(args[i])):
+                values.append(args[i])
+                i += 1
+            if values:
+                out.append(",".join(values))
+    return out
+
+
+def parse_sizes(text: str, what: str = "filter size") -> tuple[int, ...]:
+    """Read ``'3,2,2'`` (as produced by `join_k_values`) into integers.
+
+    Examples
+    --------
+    >>> parse_sizes("3,2,2")
+    (3, 2, 2)
+    """
+    out = []
+    for piece in str(text).replace(" ", ",").split(","):
+        if not piece:
+            continue
+        try:
+            out.append(int(piece))
+        except ValueError:
+            raise CritlcnError(f"{what} {piece!r} is not a whole number: pass e.g. --k 3 2 2") from None
+    if not out:
+        raise CritlcnError("no filter sizes after --k: pass them separated by spaces, e.g. --k 3 2 2")
+    return tuple(out)
+
+
+def architecture_from(k: str | None, strides: str | None = None):
+    """Build and check the `Architecture` of ``--k`` / ``--strides`` values."""
+    from critlcn.architecture import Architecture, check_degree
+
+    if k is None:
+        raise CritlcnError("missing --k: give the filter sizes, layer 1 first, e.g. --k 3 2 2")
+    s = parse_sizes(strides, "stride") if strides else ()
+    return check_degree(Architecture(parse_sizes(k), s))
+
+
+def k_option(multiple: bool = False):
+    """The ``--k K1 K2 ...`` option (values joined by `join_k_values`)."""
+    help_text = "filter sizes, layer 1 first, e.g. --k 3 2 2" + (" (repeat for more architectures)" if multiple else "")
+    return click.option("--k", "k", multiple=multiple, default=None, metavar="K1 K2 ...", help=help_text)
+
+
+def strides_option():
+    """The ``--strides S1 S2 ...`` option (only stride one is supported)."""
+    return click.option("--strides", default=None, metavar="S1 S2 ...", help="strides, one per layer (only 1 for now)")
+
+
+class KGroup(click.Group):
+    """A click group that accepts ``--k 3 2 2`` in every subcommand."""
+
+    def main(self, args=None, *a, **kw):
+        if args is None:
+            args = sys.argv[1:]
+        return super().main(join_k_values(list(args)), *a, **kw)

@@ -14,6 +14,8 @@ patterns, so neither lists assignments.
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from math import comb
@@ -34,6 +36,7 @@ __all__ = [
     "example_pattern",
     "StratumInfo",
     "stratum_info",
+    "stratum_infos",
     "compatibility_table",
 ]
 
@@ -245,8 +248,8 @@ class _LazyList:
 def _layer_choices(shape: tuple[tuple[int, int, int], ...], cap: int, later: tuple[int, ...]) -> _LazyList:
     """Feasible ways to fill a bin of size ``cap`` from classes ``shape``
     (members, ball size, balls left per member): how many members of each
-    class enter, in lexicographic order, keeping only choices after which the
-    ``later`` bins can still be filled."""
+    class enter, in lexicographic order, with the classes after the choice,
+    keeping only choices after which the ``later`` bins can still be filled."""
     room_after = [0] * (len(shape) + 1)
     for j in range(len(shape) - 1, -1, -1):
         count, size, left = shape[j]
@@ -266,9 +269,10 @@ def _layer_choices(shape: tuple[tuple[int, int, int], ...], cap: int, later: tup
 
     def feasible():
         for take in rec(0, cap, ()):
-            balls = [(size, left) for count, size, left in _split(shape, take) if left > 0 for _ in range(count)]
+            after = _split(shape, take)
+            balls = [(size, left) for count, size, left in after if left > 0 for _ in range(count)]
             if _count(_sorted_balls(balls), caps):
-                yield take
+                yield take, after
 
     return _LazyList(feasible())
 
@@ -277,6 +281,7 @@ def _canonical_assignments(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[
     """Canonical assignments, one per orbit under relabelling colours of equal
     kind and multiplicity, in increasing paper order (layer 1's factors first).
 
+    Yields, per assignment, the tuple of colour indices in each layer.
     A depth-first search fills layer after layer. Colours of one type that
     have entered exactly the same layers so far form a class; taking ``t`` of
     a class always takes its first ``t`` members, which keeps only the
@@ -302,7 +307,7 @@ def _canonical_assignments(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[
         if layer == len(bins):
             yield rows
             return
-        for take in _layer_choices(shape, bins[layer], bins[layer + 1 :]):
+        for take, after in _layer_choices(shape, bins[layer], bins[layer + 1 :]):
             chosen = []
             new_firsts = []
             for first, (count, _, _), t in zip(firsts, shape, take):
@@ -311,16 +316,10 @@ def _canonical_assignments(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[
                     chosen.extend(range(first, first + t))
                 if count - t:
                     new_firsts.append(first + t)
-            yield from fill(layer + 1, tuple(new_firsts), _split(shape, take), rows + (tuple(chosen),))
+            yield from fill(layer + 1, tuple(new_firsts), after, rows + (tuple(chosen),))
 
-    if not _feasible(cols, bins):
-        return
-    for rows in fill(0, tuple(firsts), tuple(shape), ()):
-        subsets = [[] for _ in cols]
-        for layer, chosen in enumerate(rows):
-            for i in chosen:
-                subsets[i].append(layer)
-        yield tuple(tuple(s) for s in subsets)
+    if _feasible(cols, bins):
+        yield from fill(0, tuple(firsts), tuple(shape), ())
 
 
 def patterns(r: RRMP, arch: Architecture, limit: int | None = None) -> tuple[str, ...]:
@@ -340,7 +339,9 @@ def patterns(r: RRMP, arch: Architecture, limit: int | None = None) -> tuple[str
     gen = _canonical_assignments(r, arch)
     if limit is not None:
         gen = itertools.islice(gen, limit)
-    return tuple(pattern_string(r, a, arch.layers) for a in gen)
+    # colour indices within a layer come out ascending, which is paper order
+    names = [str(c) for c in colours(r)]
+    return tuple(SEPARATOR.join("".join(names[i] for i in row) or "1" for row in rows) for rows in gen)
 
 
 def example_pattern(r: RRMP, arch: Architecture) -> str | None:
@@ -418,3 +419,33 @@ def compatibility_table(archs: Sequence[Architecture]) -> tuple[tuple[RRMP, ...]
     rows = tuple(enumerate_rrmps(degrees.pop()))
     cols = {a: tuple(example_pattern(r, a) for r in rows) for a in archs}
     return rows, cols
+
+
+def _infos_chunk(args) -> list[StratumInfo]:
+    rrmps, arch, max_patterns = args
+    return [stratum_info(r, arch, max_patterns) for r in rrmps]
+
+
+def stratum_infos(arch: Architecture, max_patterns: int | None = None, jobs: int | None = None) -> list[StratumInfo]:
+    """`stratum_info` for every rrmp of degree ``d``, in display order.
+
+    Large degrees are split over ``jobs`` processes (default: all cores);
+    each process keeps its own memo of the dynamic programme.
+
+    Examples
+    --------
+    >>> [s.assignments for s in stratum_infos(Architecture((4, 2)))]
+    [4, 1, 0, 0, 0, 2, 1, 0, 0]
+    """
+    rrmps = enumerate_rrmps(arch.degree)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(rrmps) < 2000:
+        return _infos_chunk((rrmps, arch, max_patterns))
+    # interleave so that every process gets a share of the expensive rows
+    chunks = [(rrmps[i::jobs], arch, max_patterns) for i in range(jobs)]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        parts = pool.map(_infos_chunk, chunks)
+    out = [None] * len(rrmps)
+    for i, part in enumerate(parts):
+        out[i::jobs] = part
+    return out

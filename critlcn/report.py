@@ -1,0 +1,105 @@
+"""Rendering of tables as plain text, Markdown, CSV and LaTeX (booktabs)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Sequence
+
+from critlcn.errors import CritlcnError
+
+__all__ = ["render_table", "to_json", "TABLE_FORMATS", "latex_escape"]
+
+TABLE_FORMATS = ("table", "md", "csv", "latex")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "−"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value) if value else "−"
+    return str(value)
+
+
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+                  "|": r"$|$", "·": r"$\cdot$", "−": r"--", "…": r"\dots{}", "×": r"$\times$",
+                  "ρ": r"$\rho$", "γ": r"$\gamma$", "λ": r"$\lambda$"}
+
+
+def latex_escape(text: str) -> str:
+    r"""Escape ``text`` for LaTeX, mapping the notation's symbols to math.
+
+    Examples
+    --------
+    >>> latex_escape("p1p2·p3 & 11|1")
+    'p1p2$\\cdot$p3 \\& 11$|$1'
+    """
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table",
+                 title: str | None = None) -> str:
+    """Render ``rows`` under ``headers`` as ``table``, ``md``, ``csv`` or ``latex``.
+
+    ``None`` cells print as ``−``, booleans as yes/no, sequences comma-joined.
+    LaTeX output is a complete booktabs ``table`` environment.
+
+    Examples
+    --------
+    >>> print(render_table(["rrmp", "ok"], [["11|1", True], ["0|2", None]], "md"))
+    | rrmp | ok |
+    |---|---|
+    | 11\\|1 | yes |
+    | 0\\|2 | − |
+    """
+    cells = [[_cell(v) for v in row] for row in rows]
+    headers = [str(h) for h in headers]
+    if fmt == "table":
+        widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+        line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+        out = ([title] if title else []) + [line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells]
+        return "\n".join(out)
+    if fmt == "md":
+        # a bare "|" (as in 11|1) would split a Markdown cell
+        esc = lambda c: c.replace("|", "\\|")  # noqa: E731
+        out = ([f"**{title}**", ""] if title else [])
+        out.append("| " + " | ".join(headers) + " |")
+        out.append("|" + "---|" * len(headers))
+        out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in cells]
+        return "\n".join(out)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([["" if v is None else (c if not isinstance(v, bool) else str(v).lower())
+                           for v, c in zip(row, crow)] for row, crow in zip(rows, cells)])
+        return buf.getvalue().rstrip("\n")
+    if fmt == "latex":
+        out = [r"\begin{table}[ht]", r"\centering"]
+        if title:
+            out.append(r"\caption{" + latex_escape(title) + "}")
+        out.append(r"\begin{tabular}{" + "l" * len(headers) + "}")
+        out.append(r"\toprule")
+        out.append(" & ".join(latex_escape(h) for h in headers) + r" \\")
+        out.append(r"\midrule")
+        out += [" & ".join(latex_escape(c) for c in r) + r" \\" for r in cells]
+        out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+        return "\n".join(out)
+    raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(TABLE_FORMATS)} or json")
+
+
+def to_json(payload: Any) -> str:
+    """Serialise ``payload`` as indented JSON (NaN refused: it is not JSON).
+
+    Examples
+    --------
+    >>> to_json({"a": [1, 2]})
+    '{\\n  "a": [\\n    1,\\n    2\\n  ]\\n}'
+    """
+    return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
