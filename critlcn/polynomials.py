@@ -172,6 +172,8 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
         jac = np.stack(cols, axis=1)
         step, *_ = np.linalg.lstsq(jac, -res, rcond=None)
         r = r + step[1:]
+        if np.linalg.norm(step[1:]) <= 1e-15 * (1 + np.linalg.norm(r)):
+            break
     base = model(r)
     scale = np.vdot(base, coef) / np.vdot(base, base)
     rel = np.linalg.norm(scale * base - coef) / norm
@@ -220,6 +222,7 @@ def root_clusters(w, tol: float = 1e-10):
     mult = [1] * len(roots)
     centres = np.array(roots, dtype=complex)
     chosen = (centres.copy(), list(mult))
+    d = len(roots)
     while len(clusters) > 1:
         # merge the two closest cluster centres
         best = None
@@ -228,17 +231,22 @@ def root_clusters(w, tol: float = 1e-10):
                 dist = abs(centres[a] - centres[b]) / (1.0 + min(abs(centres[a]), abs(centres[b])))
                 if best is None or dist < best[0]:
                     best = (dist, a, b)
-        _, a, b = best
+        dist, a, b = best
+        # an m-fold root known to accuracy tol splits by about tol^(1/m):
+        # clusters farther apart than that for any m <= d cannot be one root
+        if dist > 10 * tol ** (1.0 / d):
+            break
         merged = clusters[a] + clusters[b]
         clusters = [c for i, c in enumerate(clusters) if i not in (a, b)] + [merged]
         mult = [len(c) for c in clusters]
         start = np.array([np.mean(c) for c in clusters])
+        if dist > 10 * tol ** (1.0 / len(merged)):
+            centres = start  # too far apart for this multiplicity: skip the fit, keep merging
+            continue
         refined, rel = _fit(v, start, mult)
         centres = refined
         if rel <= tol:
             chosen = (refined.copy(), list(mult))
-        elif best[0] > 1e-2 and rel > 1e3 * tol:
-            break  # remaining roots are well separated: coarser fits only get worse
     return list(zip(chosen[0], chosen[1]))
 
 
