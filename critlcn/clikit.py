@@ -97,8 +97,8 @@ def join_k_values(args: list[str]) -> list[str]:
             while i < len(args) and (not args[i].startswith("-") or _NUMBERISH.match(args[i])):
                 values.append(args[i])
                 i += 1
-            if values:
-                out.append(",".join(values))
+            # an empty value reaches parse_sizes, which says what to pass
+            out.append(",".join(values))
     return out
 
 
@@ -147,7 +147,22 @@ def strides_option():
 class KGroup(click.Group):
     """A click group that accepts ``--k 3 2 2`` in every subcommand."""
 
-    def main(self, args=None, *a, **kw):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if args is None:
             args = sys.argv[1:]
-        return super().main(join_k_values(list(args)), *a, **kw)
+        args = join_k_values(list(args))
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        # click's own usage errors span three lines; ours are one line
+        try:
+            super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.ClickException as err:
+            hint = " (see --help)" if isinstance(err, click.UsageError) else ""
+            click.echo(f"Error: {err.format_message()}{hint}", err=True)
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(0)

@@ -26,10 +26,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
-                  "|": r"$|$", "·": r"$\cdot$", "−": r"--", "…": r"\dots{}", "×": r"$\times$",
-                  "ρ": r"$\rho$", "γ": r"$\gamma$", "λ": r"$\lambda$"}
+_LATEX_TEXT = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+               "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+               "−": r"--", "…": r"\dots{}"}
+_LATEX_MATH = {"|": "|", "·": r"\cdot ", "×": r"\times ", "ρ": r"\rho ", "γ": r"\gamma ", "λ": r"\lambda "}
 
 
 def latex_escape(text: str) -> str:
@@ -37,10 +37,20 @@ def latex_escape(text: str) -> str:
 
     Examples
     --------
-    >>> latex_escape("p1p2·p3 & 11|1")
-    'p1p2$\\cdot$p3 \\& 11$|$1'
+    >>> latex_escape("p1p2·p3 & 11|1 ρ|γ")
+    'p1p2$\\cdot$p3 \\& 11$|$1 $\\rho |\\gamma$'
     """
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    out, math = [], []
+    for ch in text + "\0":
+        if ch in _LATEX_MATH:
+            math.append(_LATEX_MATH[ch])
+            continue
+        if math:  # one $...$ per run: adjacent $a$$b$ would open display math
+            out.append("$" + "".join(math).strip() + "$")
+            math = []
+        if ch != "\0":
+            out.append(_LATEX_TEXT.get(ch, ch))
+    return "".join(out)
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table",

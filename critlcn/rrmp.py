@@ -27,15 +27,21 @@ REGIONS = ("interior", "boundary", "exterior")
 def _format_parts(parts: tuple[int, ...]) -> str:
     if not parts:
         return "0"
-    sep = "," if any(p >= 10 for p in parts) else ""
-    return sep.join(str(p) for p in parts)
+    if any(p >= 10 for p in parts):
+        # A lone part of 10 or more keeps a trailing comma: "11" alone would
+        # read as two parts 1, 1 (MATH.md's rule leaves this case ambiguous).
+        return ",".join(str(p) for p in parts) + ("," if len(parts) == 1 else "")
+    return "".join(str(p) for p in parts)
 
 
 def _parse_parts(text: str, whole: str) -> tuple[int, ...]:
     text = text.strip()
     if text == "0":
         return ()
-    pieces = text.split(",") if "," in text else list(text)
+    if "," in text:
+        pieces = (text[:-1] if text.endswith(",") else text).split(",")
+    else:
+        pieces = list(text)
     try:
         parts = tuple(int(p) for p in pieces)
     except ValueError:
@@ -60,8 +66,8 @@ class RRMP:
     >>> r = RRMP.parse("211|0")
     >>> r, r.degree, r.partition, r.dimension
     (RRMP('112|0'), 4, (2, 1, 1), 4)
-    >>> str(RRMP((10, 1), ()))
-    '1,10|0'
+    >>> str(RRMP((10, 1), ())), str(RRMP((), (11,)))
+    ('1,10|0', '0|11,')
     """
 
     rho: tuple[int, ...]
