@@ -1,0 +1,941 @@
+"""Gradient descent on ``L = ℓ ∘ μ`` over many runs at once, classification of
+its limits by rrmp, and the experiments of MATH.md §8.
+
+Gradient descent runs vectorised over a batch of initialisations (each run
+may have its own loss): one forward/backward pass per iteration for all
+active runs, a per-run step size controlled by Armijo backtracking (a step
+is accepted only if it decreases the loss by at least half the linear
+prediction, which caps it at ``1 / λ_max`` near a minimum, so the iteration
+follows the gradient flow instead of oscillating), and per-run convergence
+by the gradient norm. Converged runs leave the batch.
+
+Limits are classified by `rrmp_of_limit`, which clusters the roots of the
+*layer* filters: at a critical point no layer has a repeated root, so each
+layer's roots are well conditioned and roots shared between layers agree to
+the accuracy of the limit (linear in the gradient), whereas the roots of the
+end-to-end form of a near-multiple root split like ``ε^{1/m}``.
+`rrmp_of_near_form` classifies an end-to-end form with a tolerance for such
+near-multiple roots.
+
+Reference: Kohn, Merkh, Montúfar, Trager, *Geometry of Linear Convolutional
+Networks* (2022), Section 7 (experiments).
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from critlcn.architecture import Architecture
+from critlcn.errors import CritlcnError
+from critlcn.rrmp import RRMP, region
+
+__all__ = [
+    "BatchLoss",
+    "whitened_losses",
+    "gaussian_losses",
+    "random_init",
+    "batch_end_to_end",
+    "batch_value_gradient",
+    "Descent",
+    "descend",
+    "polish_run",
+    "chordal",
+    "form_roots_projective",
+    "cluster_roots",
+    "rrmp_of_roots",
+    "rrmp_of_limit",
+    "rrmp_of_near_form",
+    "match_limit",
+    "LimitRow",
+    "TargetRow",
+    "RunRecord",
+    "ExperimentResult",
+    "experiment",
+    "render_experiment",
+    "EXPERIMENT_FORMATS",
+    "DATA_MODELS",
+]
+
+DATA_MODELS = ("whitened", "gaussian")
+EXPERIMENT_FORMATS = ("table", "json", "md", "latex")
+
+#: Default convergence test: ‖∇L‖ ≤ TOL · (1 + ‖b‖).
+TOL = 1e-9
+#: Default cap on iterations per run.
+MAX_STEPS = 20000
+#: Default standard deviation of the Gaussian initialisation of every weight.
+INIT_SCALE = 0.5
+#: Chordal distance under which layer roots of a limit count as one root.
+LIMIT_ROOT_TOL = 1e-4
+#: Angle tolerance (1 − |cos|) for a limit filter to be parallel to a listed one.
+MATCH_TOL = 1e-6
+
+
+# ---------------------------------------------------------------------------
+# batched losses
+
+
+@dataclass(frozen=True)
+class BatchLoss:
+    """One quadratic loss per run, ``ℓ_r(w) = (w − t_r)ᵀ Q_r (w − t_r) + e_r``.
+
+    Stored around the minimiser ``t = Q⁻¹ b`` so that losses near zero keep
+    their accuracy (``wᵀQw − 2bᵀw + c0`` cancels). ``Q`` is None for the
+    identity (whitened data).
+
+    Examples
+    --------
+    >>> bl = whitened_losses(np.array([[1.0, 2.0]]))
+    >>> bl.runs, float(bl.value(np.array([[1.0, 0.0]]))[0])
+    (1, 4.0)
+    """
+
+    t: np.ndarray
+    excess: np.ndarray
+    Q: np.ndarray | None = None
+
+    @property
+    def runs(self) -> int:
+        """Number of losses in the batch."""
+        return self.t.shape[0]
+
+    def take(self, idx) -> "BatchLoss":
+        """The losses of runs ``idx``."""
+        return BatchLoss(self.t[idx], self.excess[idx], None if self.Q is None else self.Q[idx])
+
+    def value(self, w: np.ndarray) -> np.ndarray:
+        """``ℓ_r(w_r)`` for every run."""
+        r = w - self.t
+        Qr = r if self.Q is None else np.einsum("rij,rj->ri", self.Q, r)
+        return np.sum(r * Qr, axis=1) + self.excess
+
+    def b(self) -> np.ndarray:
+        """The linear terms ``b_r = Q_r t_r``."""
+        return self.t if self.Q is None else np.einsum("rij,rj->ri", self.Q, self.t)
+
+    def loss(self, run: int):
+        """Run ``run``'s loss as a `critlcn.data.QuadraticLoss`."""
+        from critlcn.data import QuadraticLoss
+
+        t = self.t[run]
+        Q = np.eye(t.size) if self.Q is None else self.Q[run]
+        b = Q @ t
+        return QuadraticLoss(Q, b, float(t @ b + self.excess[run]))
+
+
+def whitened_losses(targets) -> BatchLoss:
+    """``ℓ_r(w) = ‖w − target_r‖²`` (whitened data: ``Q = I``, ``b = target``).
+
+    Examples
+    --------
+    >>> whitened_losses([[1.0, 0.0], [0.0, 1.0]]).runs
+    2
+    """
+    t = np.atleast_2d(np.asarray(targets, dtype=float))
+    return BatchLoss(t.copy(), np.zeros(t.shape[0]))
+
+
+def gaussian_losses(arch: Architecture, targets, samples: int, rng: np.random.Generator, d0: int | None = None,
+                    noise: float = 0.0) -> BatchLoss:
+    """Square losses of Gaussian inputs with teacher outputs: for each target,
+    ``samples`` inputs of size ``d0`` (default ``2 k``) and outputs ``W_target x``
+    (plus noise), as in `critlcn.data.synth`.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> bl = gaussian_losses(Architecture((2, 2)), rng.normal(size=(2, 3)), 20, rng)
+    >>> bl.Q.shape, bool(np.allclose(bl.excess, 0))
+    ((2, 3, 3), True)
+    """
+    from critlcn.data import quadratic_loss, synth
+
+    t = np.atleast_2d(np.asarray(targets, dtype=float))
+    Qs, ts, ex = [], [], []
+    for target in t:
+        loss = quadratic_loss(synth(arch, samples, rng, teacher=target, noise=noise, d0=d0), arch)
+        m = loss.minimiser()
+        Qs.append(loss.Q)
+        ts.append(m)
+        ex.append(max(0.0, loss.c0 - float(loss.b @ m)))
+    return BatchLoss(np.array(ts), np.array(ex), np.array(Qs))
+
+
+# ---------------------------------------------------------------------------
+# batched network
+
+
+def random_init(arch: Architecture, runs: int, rng: np.random.Generator, scale: float = INIT_SCALE) -> tuple[np.ndarray, ...]:
+    """Gaussian initialisations: one ``(runs, k_i)`` array per layer.
+
+    Examples
+    --------
+    >>> [a.shape for a in random_init(Architecture((3, 2)), 4, np.random.default_rng(0))]
+    [(4, 3), (4, 2)]
+    """
+    if runs < 1:
+        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+    if not (scale > 0 and np.isfinite(scale)):
+        raise CritlcnError(f"--init-scale must be a positive number, got {scale}")
+    return tuple(rng.normal(scale=scale, size=(runs, ki)) for ki in arch.k)
+
+
+def _bconv(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.shape[1] < b.shape[1]:
+        a, b = b, a
+    out = np.zeros((a.shape[0], a.shape[1] + b.shape[1] - 1))
+    for j in range(b.shape[1]):
+        out[:, j : j + a.shape[1]] += a * b[:, j : j + 1]
+    return out
+
+
+def _bcorr(g: np.ndarray, u: np.ndarray) -> np.ndarray:
+    n = g.shape[1] - u.shape[1] + 1
+    out = g[:, :n] * u[:, :1]
+    for m in range(1, u.shape[1]):
+        out += g[:, m : m + n] * u[:, m : m + 1]
+    return out
+
+
+def batch_end_to_end(filters: Sequence[np.ndarray]) -> np.ndarray:
+    """End-to-end filters ``w_L * ⋯ * w_1`` of a batch (``(runs, k)``).
+
+    Examples
+    --------
+    >>> batch_end_to_end([np.array([[1.0, 2.0]]), np.array([[3.0, 0.0, 1.0]])])
+    array([[3., 6., 1., 2.]])
+    """
+    out = filters[0]
+    for f in filters[1:]:
+        out = _bconv(out, f)
+    return out
+
+
+def batch_value_gradient(loss: BatchLoss, filters: Sequence[np.ndarray]):
+    """Loss and gradient of ``L`` for every run: ``(values, grads, w)``.
+
+    Examples
+    --------
+    >>> v, g, w = batch_value_gradient(whitened_losses([[1.0, 2.0, 1.0]]), [np.ones((1, 2))] * 2)
+    >>> float(v[0]), [x.tolist() for x in g]
+    (0.0, [[[0.0, 0.0]], [[0.0, 0.0]]])
+    """
+    L = len(filters)
+    pre = [None] * L  # pre[i] = w_0 * … * w_{i-1}
+    acc = None
+    for i in range(L):
+        pre[i] = acc
+        acc = filters[i] if acc is None else _bconv(acc, filters[i])
+    w = acc
+    r = w - loss.t
+    Qr = r if loss.Q is None else np.einsum("rij,rj->ri", loss.Q, r)
+    val = np.sum(r * Qr, axis=1) + loss.excess
+    g = 2 * Qr
+    grads = [None] * L
+    suf = None  # w_{i+1} * … * w_{L-1}
+    for i in range(L - 1, -1, -1):
+        if pre[i] is None and suf is None:
+            u = np.ones((w.shape[0], 1))
+        elif pre[i] is None:
+            u = suf
+        elif suf is None:
+            u = pre[i]
+        else:
+            u = _bconv(pre[i], suf)
+        grads[i] = _bcorr(g, u)
+        suf = filters[i] if suf is None else _bconv(filters[i], suf)
+    return val, grads, w
+
+
+@dataclass(frozen=True)
+class Descent:
+    """Where gradient descent ended, per run.
+
+    ``filters`` holds one ``(runs, k_i)`` array per layer (layer 1 first).
+    """
+
+    filters: tuple[np.ndarray, ...]
+    loss: np.ndarray
+    gradient_norm: np.ndarray
+    converged: np.ndarray
+    steps: np.ndarray
+    tol: float
+    polished: np.ndarray | None = None
+
+    @property
+    def runs(self) -> int:
+        """Number of runs."""
+        return self.loss.size
+
+    def run(self, i: int) -> tuple[np.ndarray, ...]:
+        """The limit filters of run ``i``."""
+        return tuple(f[i].copy() for f in self.filters)
+
+    def end_to_end(self) -> np.ndarray:
+        """End-to-end limit filters ``(runs, k)``."""
+        return batch_end_to_end(self.filters)
+
+
+def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_steps: int = MAX_STEPS,
+            step: float = 1e-2, max_step: float = np.inf, polish: bool = True) -> Descent:
+    """Gradient descent on every run of the batch until ``‖∇L‖ ≤ tol (1 + ‖b‖)``
+    or ``max_steps`` iterations.
+
+    Parameters
+    ----------
+    loss : BatchLoss
+        One loss per run (``loss.runs`` equal to the batch size).
+    init : sequence of arrays
+        One ``(runs, k_i)`` array per layer.
+    tol : float
+        Relative gradient tolerance.
+    max_steps : int
+        Iteration cap per run.
+    step : float
+        Initial step size (adapted per run by Armijo backtracking: ×1.25
+        after an accepted step, ×0.5 after a rejected one).
+    max_step : float
+        Cap on the step size (small caps follow the gradient flow closely).
+    polish : bool
+        Finish runs still above the tolerance after ``max_steps`` with
+        Newton steps (`polish_run`) when the Hessian there, scaling
+        directions removed, has no negative eigenvalue: gradient descent
+        converges slowly (linearly with a rate near 1) to minima with a small
+        curvature, e.g. next to a repeated-root stratum, and Newton's method
+        reaches the same minimum quadratically.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> arch = Architecture((2, 2))
+    >>> res = descend(whitened_losses(np.tile([1.0, 0.0, -1.0], (5, 1))), random_init(arch, 5, rng))
+    >>> bool(res.converged.all()), bool(np.all(res.loss < 1e-12))
+    (True, True)
+    """
+    init = [np.array(f, dtype=float) for f in init]
+    R = init[0].shape[0]
+    if any(f.ndim != 2 or f.shape[0] != R for f in init) or loss.runs != R:
+        raise CritlcnError("descend: every init array must be (runs, k_i) with one loss per run")
+    if max_steps < 1:
+        raise CritlcnError(f"--max-steps must be at least 1, got {max_steps}")
+    if not tol > 0:
+        raise CritlcnError(f"tolerance must be positive, got {tol}")
+    thresh_all = tol * (1.0 + np.linalg.norm(loss.b(), axis=1))
+    out_f = [f.copy() for f in init]
+    out_loss = np.zeros(R)
+    out_gn = np.zeros(R)
+    out_steps = np.zeros(R, dtype=int)
+    conv = np.zeros(R, dtype=bool)
+
+    idx = np.arange(R)
+    cur = [f.copy() for f in init]
+    bl = loss
+    thresh = thresh_all
+    val, grads, _ = batch_value_gradient(bl, cur)
+    gn2 = sum(np.sum(g * g, axis=1) for g in grads)
+    eta = np.full(R, float(step))
+    steps = np.zeros(R, dtype=int)
+    eps = np.finfo(float).eps
+
+    def retire(mask):
+        ids = idx[mask]
+        for j in range(len(cur)):
+            out_f[j][ids] = cur[j][mask]
+        out_loss[ids] = val[mask]
+        out_gn[ids] = np.sqrt(gn2[mask])
+        out_steps[ids] = steps[mask]
+
+    for it in range(max_steps):
+        done = gn2 <= thresh * thresh
+        if np.any(done):
+            conv[idx[done]] = True
+            retire(done)
+            keep = ~done
+            if not np.any(keep):
+                break
+            idx = idx[keep]
+            cur = [f[keep] for f in cur]
+            grads = [g[keep] for g in grads]
+            val, gn2, eta, steps, thresh = val[keep], gn2[keep], eta[keep], steps[keep], thresh[keep]
+            bl = bl.take(keep)
+        cand = [f - eta[:, None] * g for f, g in zip(cur, grads)]
+        cval, cgrads, _ = batch_value_gradient(bl, cand)
+        cgn2 = sum(np.sum(g * g, axis=1) for g in cgrads)
+        # Armijo; near rounding level, a step that lowers the gradient without
+        # raising the loss beyond rounding is also accepted
+        noise = 8 * eps * (np.abs(val) + np.abs(bl.excess) + 1e-300)
+        ok = cval <= val - 0.5 * eta * gn2
+        ok |= (cval <= val + noise) & (cgn2 < gn2) & (0.5 * eta * gn2 <= noise)
+        ok &= np.isfinite(cval)
+        if np.any(ok):
+            for j in range(len(cur)):
+                cur[j][ok] = cand[j][ok]
+                grads[j][ok] = cgrads[j][ok]
+            val = np.where(ok, cval, val)
+            gn2 = np.where(ok, cgn2, gn2)
+        eta = np.where(ok, np.minimum(eta * 1.25, max_step), eta * 0.5)
+        steps += 1
+    if idx.size and not np.all(conv[idx]):
+        retire(np.ones(idx.size, dtype=bool))
+    polished = np.zeros(R, dtype=bool)
+    if polish:
+        for i in np.flatnonzero(~conv):
+            fs = [f[i] for f in out_f]
+            done = polish_run(loss.loss(i), fs, float(thresh_all[i]))
+            if done is not None:
+                for j, f in enumerate(done[0]):
+                    out_f[j][i] = f
+                out_loss[i], out_gn[i] = done[1], done[2]
+                conv[i] = polished[i] = True
+    return Descent(tuple(out_f), out_loss, out_gn, conv, out_steps, float(tol), polished)
+
+
+def polish_run(loss, filters: Sequence[np.ndarray], threshold: float, iterations: int = 30,
+               max_move: float = 1e-2):
+    """Newton's method on ``L`` (on the complement of the scaling directions)
+    from a point where gradient descent converges slowly.
+
+    Returns ``(filters, loss, gradient norm)`` once the gradient norm is at
+    most ``threshold``, or None when the Hessian has a negative eigenvalue
+    (a saddle that gradient descent would leave), the loss rises, or the
+    point moves more than ``max_move`` relative to its size.
+
+    Examples
+    --------
+    >>> from critlcn.data import QuadraticLoss
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> out = polish_run(loss, [np.array([1.0, 1.0 + 1e-5]), np.array([1.0, -1.0])], 1e-12)
+    >>> out is not None and out[2] <= 1e-12
+    True
+    """
+    from critlcn.lift import classify_hessian, parameter_gradient, parameter_hessian, scaling_directions
+
+    fs = [np.array(f, dtype=float) for f in filters]
+    sizes = np.cumsum([0] + [f.size for f in fs])
+    x0 = np.concatenate(fs)
+    start_loss = loss.value(batch_end_to_end([f[None, :] for f in fs])[0])
+    for _ in range(iterations):
+        grads = parameter_gradient(loss, fs)
+        g = np.concatenate(grads)
+        gn = float(np.linalg.norm(g))
+        val = loss.value(batch_end_to_end([f[None, :] for f in fs])[0])
+        if val > start_loss + 1e-9 * (1 + abs(start_loss)):
+            return None
+        if gn <= threshold:
+            return fs, float(val), gn
+        H = parameter_hessian(loss, fs)
+        S = scaling_directions(fs)
+        kind, neg, _ = classify_hessian(H, S, tol=1e-9)
+        if neg:
+            return None
+        n = H.shape[0]
+        q, _ = np.linalg.qr(np.concatenate([S, np.eye(n)], axis=1))
+        B = q[:, S.shape[1] : n]
+        y, *_ = np.linalg.lstsq(B.T @ H @ B, -B.T @ g, rcond=1e-12)
+        x = np.concatenate(fs) + B @ y
+        if np.linalg.norm(x - x0) > max_move * np.linalg.norm(x0):
+            return None
+        fs = [x[sizes[j] : sizes[j + 1]] for j in range(len(fs))]
+    return None
+
+
+# ---------------------------------------------------------------------------
+# classifying limits
+
+
+def chordal(z1, z2):
+    """Chordal distance on the projective line between roots ``z = x / y``
+    (``inf`` allowed); broadcasts.
+
+    Examples
+    --------
+    >>> print(float(chordal(0.0, np.inf)), round(float(chordal(1.0, -1.0)), 12))
+    1.0 1.0
+    """
+    z1 = np.asarray(z1, dtype=complex)
+    z2 = np.asarray(z2, dtype=complex)
+    i1, i2 = np.isinf(z1), np.isinf(z2)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        a1 = np.where(i1, 0, z1)
+        a2 = np.where(i2, 0, z2)
+        fin = np.abs(a1 - a2) / np.sqrt((1 + np.abs(a1) ** 2) * (1 + np.abs(a2) ** 2))
+        inf1 = 1 / np.sqrt(1 + np.abs(a2) ** 2)
+        inf2 = 1 / np.sqrt(1 + np.abs(a1) ** 2)
+    out = np.where(i1 & i2, 0.0, np.where(i1, inf1, np.where(i2, inf2, fin)))
+    return out
+
+
+def form_roots_projective(f) -> np.ndarray:
+    """All roots ``z = x / y`` of the binary form ``π(f)`` with multiplicity
+    (``inf`` for a vanishing leading coefficient).
+
+    Examples
+    --------
+    >>> form_roots_projective([0.0, 1.0, -2.0])
+    array([ 2.+0.j, inf+0.j])
+    """
+    f = np.asarray(f, dtype=float)
+    n = np.linalg.norm(f)
+    if f.size <= 1:
+        return np.zeros(0, dtype=complex)
+    if not (n > 0 and np.isfinite(n)):
+        raise CritlcnError("cannot find the roots of a zero or non-finite filter")
+    nz = np.flatnonzero(np.abs(f) > 1e-14 * n)
+    lead = nz[0]
+    finite = np.roots(f[lead:]).astype(complex) if f.size - lead > 1 else np.zeros(0, complex)
+    return np.concatenate([finite, np.full(lead, np.inf + 0j)])
+
+
+def cluster_roots(roots, tol: float) -> list[list[int]]:
+    """Single-linkage clusters (lists of indices) of ``roots`` at chordal
+    distance ``tol``.
+
+    Examples
+    --------
+    >>> cluster_roots([1.0, 1.0 + 1e-9, 2.0], 1e-6)
+    [[0, 1], [2]]
+    """
+    z = np.asarray(roots, dtype=complex)
+    n = z.size
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if n:
+        D = chordal(z[:, None], z[None, :])
+        for a, b in zip(*np.nonzero(np.triu(D <= tol, 1))):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return [groups[k] for k in sorted(groups)]
+
+
+def rrmp_of_roots(roots, tol: float) -> RRMP:
+    """rrmp of the real form with these roots (with multiplicity), treating
+    roots within chordal distance ``tol`` as one and a cluster as real when it
+    contains its own conjugates.
+
+    Examples
+    --------
+    >>> str(rrmp_of_roots([1.0, 1.0 + 1e-7j, 1.0 - 1e-7j, 2 + 1j, 2 - 1j], 1e-5))
+    '3|1'
+    """
+    z = np.asarray(roots, dtype=complex)
+    groups = cluster_roots(z, tol)
+    where = {}
+    for g, members in enumerate(groups):
+        for i in members:
+            where[i] = g
+    rho, gamma = [], []
+    paired = set()
+    for g, members in enumerate(groups):
+        if g in paired:
+            continue
+        conj = np.conj(z[members[0]])
+        dist = chordal(conj, z)
+        partner = where[int(np.argmin(dist))]
+        if dist.min() > tol:
+            raise CritlcnError("the roots do not come in conjugate pairs at this tolerance: the form is not real")
+        if partner == g:
+            rho.append(len(members))
+        else:
+            if len(groups[partner]) != len(members):
+                raise CritlcnError("conjugate root clusters of different sizes: loosen or tighten the tolerance")
+            gamma.append(len(members))
+            paired.add(partner)
+        paired.add(g)
+    return RRMP(tuple(rho), tuple(gamma))
+
+
+def rrmp_of_limit(filters: Sequence, tol: float = LIMIT_ROOT_TOL) -> RRMP:
+    """rrmp of the end-to-end filter of a gradient-descent limit, from the
+    roots of its layer filters (roots of different layers within chordal
+    distance ``tol`` are one root of the product).
+
+    Examples
+    --------
+    >>> from critlcn.polynomials import form_from_roots
+    >>> w1 = form_from_roots([1.0, 2.0, 3.0])
+    >>> w2 = form_from_roots([3.0 + 1e-8])
+    >>> str(rrmp_of_limit([w1, w2]))
+    '112|0'
+    """
+    roots = np.concatenate([form_roots_projective(f) for f in filters])
+    return rrmp_of_roots(roots, tol)
+
+
+def rrmp_of_near_form(w, tol: float = 1e-4) -> RRMP:
+    """rrmp of an end-to-end form whose multiple roots may be slightly split:
+    roots within chordal distance ``tol`` count as one.
+
+    A root of multiplicity ``m`` of a form known to relative accuracy ``ε``
+    splits by about ``ε^{1/m}``, so ``tol`` must exceed that (``1e-4`` suits
+    ``ε ≈ 1e-12`` up to ``m = 3``), while distinct roots must be farther apart.
+
+    Examples
+    --------
+    >>> from critlcn.polynomials import form_from_roots
+    >>> str(rrmp_of_near_form(form_from_roots([1.0, 1.0 + 1e-7, -0.5, 2.0])))
+    '112|0'
+    """
+    w = np.asarray(w, dtype=float)
+    n = np.linalg.norm(w)
+    return rrmp_of_roots(form_roots_projective(w / n), tol)
+
+
+# ---------------------------------------------------------------------------
+# matching limits to listed critical points
+
+
+def _parallel(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        return 1.0
+    return 1.0 - abs(float(a @ b)) / (na * nb)
+
+
+def match_limit(filters: Sequence, lifted, tol: float = MATCH_TOL):
+    """Find the listed parameter point that the limit ``filters`` equals up to
+    scaling (every layer parallel, same end-to-end filter).
+
+    ``lifted`` is a `critlcn.lift.LiftResult`. Returns ``(point index,
+    parameter index)`` into ``lifted.points`` or None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.lift import lift
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
+    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
+    >>> res = lift(Architecture((2, 2)), loss, [pt])
+    >>> match_limit([np.array([2.0, -2.0]), np.array([0.5, 0.5])], res)
+    (0, 1)
+    """
+    fs = [np.asarray(f, dtype=float) for f in filters]
+    w = fs[0]
+    for f in fs[1:]:
+        w = np.convolve(w, f)
+    best = None
+    for i, p in enumerate(lifted.points):
+        target = np.asarray(p.filter)
+        if np.linalg.norm(w - target) > np.sqrt(tol) * (1 + np.linalg.norm(target)):
+            continue
+        for j, q in enumerate(p.parameters):
+            worst = max(_parallel(a, np.asarray(b)) for a, b in zip(fs, q.filters))
+            if worst <= tol and (best is None or worst < best[0]):
+                best = (worst, i, j)
+    return None if best is None else (best[1], best[2])
+
+
+# ---------------------------------------------------------------------------
+# the experiment
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    """One limit type among the runs of one target type."""
+
+    rrmp: str
+    runs: int
+    share: float
+    mean_loss: float
+    region: str
+    converged: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (issue 6 item 5)."""
+        return {"rrmp": self.rrmp, "runs": self.runs, "share": self.share, "mean_loss": self.mean_loss,
+                "region": self.region, "converged": self.converged}
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One target type: its share of targets and the limits of its runs."""
+
+    rrmp: str
+    targets: int
+    share: float
+    runs: int
+    limits: tuple[LimitRow, ...]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (issue 6 item 5)."""
+        return {"rrmp": self.rrmp, "targets": self.targets, "share": self.share, "runs": self.runs,
+                "limits": [lim.to_dict() for lim in self.limits]}
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run: its target, limit type, loss and checks. ``matched`` is None
+    for runs outside the checked subset."""
+
+    target: int
+    target_rrmp: str
+    limit_rrmp: str
+    loss: float
+    gradient_norm: float
+    steps: int
+    converged: bool
+    matched: bool | None
+    limit_type: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """Outcome of `experiment`: tables by target type and per-run records."""
+
+    architecture: Architecture
+    runs: int
+    seed: int
+    data_model: str
+    init_scale: float
+    tol: float
+    max_steps: int
+    targets: tuple[TargetRow, ...]
+    records: tuple[RunRecord, ...]
+    checked: int
+    matched: int
+    match_targets: int
+    lower_than_best: int
+    seconds: float = field(default=0.0, compare=False)
+    versions: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def converged(self) -> int:
+        """Runs that reached a critical point (small gradient)."""
+        return sum(r.converged for r in self.records)
+
+    @property
+    def checked_converged(self) -> int:
+        """Converged runs whose limit was checked against the solver's list."""
+        return sum(1 for r in self.records if r.converged and r.matched is not None)
+
+    def to_dict(self) -> dict:
+        """The JSON contract of ``critlcn experiment --format json`` (issue 6 item 5)."""
+        cc = self.checked_converged
+        return {
+            "architecture": {**self.architecture.to_dict(), "label": self.architecture.label()},
+            "runs": self.runs,
+            "seed": self.seed,
+            "data_model": self.data_model,
+            "init_scale": self.init_scale,
+            "tol": self.tol,
+            "max_steps": self.max_steps,
+            "converged": self.converged,
+            "matched": self.matched,
+            "match_checked": cc,
+            "match_targets": self.match_targets,
+            "matched_share": (self.matched / cc) if cc else None,
+            "lower_than_best": self.lower_than_best,
+            "targets": [t.to_dict() for t in self.targets],
+            "seconds": self.seconds,
+            "versions": dict(self.versions),
+        }
+
+
+def _versions() -> tuple[tuple[str, str], ...]:
+    from critlcn import __version__
+
+    return (("critlcn", __version__), ("numpy", np.__version__), ("python", platform.python_version()))
+
+
+def _classify_all(desc: Descent, tol: float) -> list[str]:
+    out = []
+    for i in range(desc.runs):
+        try:
+            out.append(str(rrmp_of_limit(desc.run(i), tol)))
+        except CritlcnError:
+            out.append("?")
+    return out
+
+
+def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "whitened", targets: int | None = None,
+               samples: int = 50, init_scale: float = INIT_SCALE, tol: float = TOL, max_steps: int = MAX_STEPS,
+               match: int | None = 0, root_tol: float = LIMIT_ROOT_TOL) -> ExperimentResult:
+    """The experiment of MATH.md §8: random targets, gradient descent from
+    random initialisations, limits classified by rrmp and tabulated by
+    target type.
+
+    Parameters
+    ----------
+    arch : Architecture
+    runs : int
+        Number of gradient-descent runs.
+    seed : int
+        Seed of every random choice (targets, data, initialisations, subset).
+    data_model : {'whitened', 'gaussian'}
+        ``whitened``: ``ℓ(w) = ‖w − target‖²``; ``gaussian``: ``samples``
+        Gaussian inputs with the target as teacher.
+    targets : int, optional
+        Number of targets (default: one per run); runs cycle through them.
+    init_scale : float
+        Standard deviation of the Gaussian initialisation.
+    match : int or None
+        Check the limits of this many targets (a seeded subset; None = all)
+        against the critical points listed by `critlcn.critical.solve` and
+        `critlcn.lift.lift`.
+
+    Examples
+    --------
+    >>> res = experiment(Architecture((2, 2)), 20, seed=1, match=2)
+    >>> sum(t.share for t in res.targets), res.matched == res.checked_converged
+    (1.0, True)
+    """
+    if data_model not in DATA_MODELS:
+        raise CritlcnError(f"unknown data model {data_model!r}: use one of {', '.join(DATA_MODELS)}")
+    if runs < 1:
+        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+    T = runs if targets is None else int(targets)
+    if T < 1 or T > runs:
+        raise CritlcnError(f"--targets must be between 1 and the number of runs ({runs}), got {T}")
+    if match is not None and match < 0:
+        raise CritlcnError(f"--match must be at least 0, got {match}")
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    tgt = rng.normal(size=(T, arch.size))
+    if data_model == "whitened":
+        tl = whitened_losses(tgt)
+    else:
+        tl = gaussian_losses(arch, tgt, samples, rng)
+    owner = np.arange(runs) % T
+    bl = tl.take(owner)
+    init = random_init(arch, runs, rng, init_scale)
+    desc = descend(bl, init, tol=tol, max_steps=max_steps)
+    from critlcn.polynomials import rrmp_of_form
+
+    target_types = [str(rrmp_of_form(t)) for t in tgt]
+    limit_types = _classify_all(desc, root_tol)
+
+    # check a seeded subset of targets against the solver
+    n_match = T if match is None else min(match, T)
+    chosen = set(rng.choice(T, size=n_match, replace=False).tolist()) if n_match else set()
+    matched_flags: dict[int, bool | None] = {}
+    kinds: dict[int, str | None] = {}
+    lower = 0
+    if chosen:
+        from critlcn.critical import solve
+        from critlcn.lift import lift
+
+        for t in sorted(chosen):
+            loss = tl.loss(t)
+            lifted = lift(arch, loss, solve(arch, loss, seed=seed).points)
+            best = lifted.best_loss()
+            for i in np.flatnonzero(owner == t):
+                if best is not None and desc.loss[i] < best - 1e-8 * (1 + abs(best)):
+                    lower += 1
+                if not desc.converged[i]:
+                    matched_flags[i] = None
+                    continue
+                hit = match_limit(desc.run(i), lifted)
+                matched_flags[i] = hit is not None
+                if hit is not None:
+                    q = lifted.points[hit[0]].parameters[hit[1]]
+                    kinds[i] = q.type if q.minimum is None else f"{q.minimum} minimum"
+    records = tuple(
+        RunRecord(int(owner[i]), target_types[owner[i]], limit_types[i], float(desc.loss[i]),
+                  float(desc.gradient_norm[i]), int(desc.steps[i]), bool(desc.converged[i]), matched_flags.get(i),
+                  kinds.get(i))
+        for i in range(runs)
+    )
+    rows = []
+    tcount: dict[str, int] = {}
+    for s in target_types:
+        tcount[s] = tcount.get(s, 0) + 1
+    for ts in sorted(tcount, key=lambda s: RRMP.parse(s).sort_key()):
+        recs = [r for r in records if r.target_rrmp == ts]
+        lims = {}
+        for r in recs:
+            lims.setdefault(r.limit_rrmp, []).append(r)
+        lrows = []
+        for ls in sorted(lims, key=lambda s: RRMP.parse(s).sort_key() if s != "?" else (99,)):
+            group = lims[ls]
+            reg = region(RRMP.parse(ls), arch.e) if ls != "?" else "?"
+            lrows.append(LimitRow(ls, len(group), len(group) / len(recs), float(np.mean([r.loss for r in group])),
+                                  reg, sum(r.converged for r in group)))
+        rows.append(TargetRow(ts, tcount[ts], tcount[ts] / T, len(recs), tuple(lrows)))
+    matched = sum(1 for r in records if r.matched)
+    return ExperimentResult(arch, runs, int(seed), data_model, float(init_scale), float(tol), int(max_steps),
+                            tuple(rows), records, sum(1 for i in matched_flags), matched, n_match, lower,
+                            time.perf_counter() - start, _versions())
+
+
+# ---------------------------------------------------------------------------
+# rendering
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def _rows(result: ExperimentResult):
+    head = ("target", "share", "limit", "runs", "share of runs", "mean loss", "region")
+    rows = []
+    for t in result.targets:
+        first = True
+        for lim in t.limits:
+            rows.append((t.rrmp if first else "", f"{_pct(t.share)} ({t.targets})" if first else "", lim.rrmp,
+                         lim.runs, _pct(lim.share), f"{lim.mean_loss:.3g}", lim.region))
+            first = False
+    return head, rows
+
+
+def _footer(result: ExperimentResult) -> str:
+    cc = result.checked_converged
+    share = f"{result.matched}/{cc}" + (f" ({_pct(result.matched / cc)})" if cc else "")
+    return (
+        f"{result.architecture.label()}, {result.runs} runs, seed {result.seed}, data {result.data_model}, "
+        f"init N(0, {result.init_scale:g}^2), converged {result.converged}/{result.runs}; limits checked against "
+        f"the solver on {result.match_targets} targets: matched {share}, runs below the best listed loss "
+        f"{result.lower_than_best}"
+    )
+
+
+def render_experiment(result: ExperimentResult, fmt: str = "table") -> str:
+    """The tables of MATH.md §8 as ``'table'``, ``'json'``, ``'md'`` or ``'latex'``.
+
+    Examples
+    --------
+    >>> res = experiment(Architecture((2, 2)), 10, seed=0)
+    >>> render_experiment(res, "md").splitlines()[0]
+    '| target | share | limit | runs | share of runs | mean loss | region |'
+    """
+    import json
+
+    if fmt == "json":
+        return json.dumps(result.to_dict(), indent=2)
+    head, rows = _rows(result)
+    foot = _footer(result)
+    if fmt == "md":
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
+        return "\n".join(out + ["", foot]) + "\n"
+    if fmt == "latex":
+        esc = lambda s: str(s).replace("%", r"\%").replace("|", r"\,|\,")  # noqa: E731
+        out = [r"\begin{tabular}{llrrrrl}", r"\hline", " & ".join(head) + r" \\", r"\hline"]
+        out += [" & ".join(esc(c) for c in r) + r" \\" for r in rows]
+        out += [r"\hline", r"\end{tabular}", "% " + foot]
+        return "\n".join(out) + "\n"
+    if fmt == "table":
+        cells = [tuple(map(str, head))] + [tuple(map(str, r)) for r in rows]
+        widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+        lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(head))).rstrip() for c in cells]
+        return "\n".join(lines + ["", foot]) + "\n"
+    raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(EXPERIMENT_FORMATS)}")
