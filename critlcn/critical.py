@@ -734,10 +734,16 @@ def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed
     rng = np.random.default_rng(seed)
     need = needed_partitions(arch, all_strata)
     lams = list(need)
-    missing = [lam for lam in lams if load_start(lam, cache) is None]
-    if missing:
-        _pmap(_build_unit, [(lam, cache) for lam in missing], jobs)
-    starts = {lam: get_start(lam, cache) for lam in lams}
+    starts = {}
+    for lam in lams:
+        st = load_start(lam, cache)
+        ref = reference_ed_degree(lam)
+        if st is not None and (ref is None or st.count == ref):
+            starts[lam] = st
+    # start systems missing from the cache (e.g. d > 7) are built now, in parallel
+    missing = [lam for lam in lams if lam not in starts]
+    for lam, st in zip(missing, _pmap(_build_unit, [(lam, cache) for lam in missing], jobs)):
+        starts[lam] = st
     p1 = parameters(loss.Q, loss.b)
     p1 = p1 / np.linalg.norm(p1)
     gammas = {lam: (_random_gamma(rng), int(rng.integers(2**31 - 1))) for lam in lams}
@@ -792,8 +798,9 @@ def build_cache(max_degree: int, directory: str | None = None, jobs: int = 1, re
         else:
             todo.append(lam)
             status[lam] = "built"
-    # big partitions first so the workers finish together
-    todo.sort(key=lambda lam: -len(lam) * sum(lam))
+    # low degrees first (they are needed most often), big partitions first
+    # within a degree so parallel workers finish together
+    todo.sort(key=lambda lam: (sum(lam), -len(lam)))
     _pmap(_rebuild_unit, [(lam, directory) for lam in todo], jobs)
     return [(lam, get_start(lam, directory).count, status[lam]) for lam in lams]
 

@@ -24,6 +24,18 @@ They are linear and homogeneous in the parameters ``p = (Q_ij for i ≤ j, b)``,
 so each equation is stored as monomial exponents and a matrix ``C`` with
 ``coefficients = C @ p``: a dataset's system costs one matrix product, no
 symbolic algebra.
+
+Start-system cache
+------------------
+``critlcn/systems/d{d}_{λ}.json`` (e.g. ``d5_4-1.json``) holds, per partition,
+the chart, generic complex parameters ``p0`` and every valid solution there
+(complex numbers as ``[re, im]`` pairs), with ``format`` (`START_FORMAT`),
+the critlcn version that wrote it, ``degree``, ``partition``, ``unknowns``,
+``count``, ``provenance`` (how completeness was established) and ``sha256``
+(of the canonical JSON of all other fields). `load_start` refuses a file whose
+format, checksum, partition or sizes do not match, or whose solutions do not
+solve its own system; such a file is rebuilt, never used. Rebuild with
+``critlcn systems build --max-degree 7 [--rebuild] [--jobs N]``.
 """
 
 from __future__ import annotations

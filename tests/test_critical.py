@@ -213,3 +213,18 @@ def test_same_seed_same_result_and_jobs_equal_serial():
     assert a.strata == b.strata
     assert [str(p.rrmp) for p in a.points] == [str(p.rrmp) for p in b.points]
     assert np.allclose([p.loss for p in a.points], [p.loss for p in b.points])
+
+
+def test_interrupted_cache_build_resumes(tmp_path):
+    from critlcn.critical import build_cache
+    from critlcn.systems import load_start, save_start
+
+    for lam in [(1,), (2,), (1, 1)]:  # what an interrupted build left behind
+        save_start(load_start(lam), str(tmp_path))
+    (tmp_path / "d3_2-1.json").write_text('{"format": "critlcn-start-system/1", "trunc')  # killed mid-write
+    rows = build_cache(3, directory=str(tmp_path))
+    status = {lam: s for lam, _, s in rows}
+    assert status[(1,)] == status[(2,)] == status[(1, 1)] == "cached"
+    assert status[(3,)] == status[(2, 1)] == status[(1, 1, 1)] == "built"
+    assert [c for _, c, _ in rows] == [1, 4, 1, 7, 7, 1]
+    assert load_start((2, 1), str(tmp_path)).count == 7
