@@ -390,7 +390,9 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
             if done is not None:
                 for j, f in enumerate(done[0]):
                     out_f[j][i] = f
-                out_loss[i], out_gn[i] = done[1], done[2]
+                # the batch form keeps small losses accurate (no cancellation)
+                out_loss[i] = loss.take([i]).value(batch_end_to_end([f[None, :] for f in done[0]]))[0]
+                out_gn[i] = done[2]
                 conv[i] = polished[i] = True
     return Descent(tuple(out_f), out_loss, out_gn, conv, out_steps, float(tol), polished)
 

@@ -1,0 +1,263 @@
+"""Figures: outcomes of gradient descent per target type, the loss of every
+critical point per stratum, and the strata graph coloured by region.
+
+Figures are built with `matplotlib.figure.Figure` and the Agg canvas
+directly (no pyplot), so nothing global changes and no display is needed.
+`save_figure` writes PNG or SVG by the file's extension.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from critlcn.architecture import Architecture
+from critlcn.errors import CritlcnError
+from critlcn.rrmp import RRMP
+
+__all__ = [
+    "REGION_COLOURS",
+    "outcome_figure",
+    "critical_loss_figure",
+    "strata_figure",
+    "figure_bytes",
+    "save_figure",
+    "FORMATS",
+]
+
+#: Colour of each region of the function space (colour-blind safe Okabe–Ito).
+REGION_COLOURS = {"interior": "#0072B2", "boundary": "#E69F00", "exterior": "#999999", "?": "#CC79A7"}
+FORMATS = ("png", "svg")
+
+_TYPE_MARKERS = {
+    "global minimum": ("*", "#009E73", 160),
+    "non-global minimum": ("^", "#D55E00", 70),
+    "minimum": ("^", "#D55E00", 70),
+    "saddle": ("x", "#0072B2", 60),
+    "degenerate": ("D", "#CC79A7", 50),
+    "does not lift": ("o", "#999999", 50),
+}
+
+
+def _new(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=110)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def outcome_figure(result) -> Figure:
+    """Bars per target type: share of runs ending at each limit type, bars
+    coloured by the region of the limit, labelled with share and mean loss.
+
+    ``result`` is a `critlcn.descent.ExperimentResult`.
+
+    Examples
+    --------
+    >>> from critlcn.descent import experiment
+    >>> fig = outcome_figure(experiment(Architecture((2, 2)), 10, seed=0))
+    >>> len(fig.axes) >= 1
+    True
+    """
+    targets = result.targets
+    if not targets:
+        raise CritlcnError("the experiment has no runs to plot")
+    widths = [max(1.6, 1.1 * len(t.limits) + 0.6) for t in targets]
+    fig = _new(min(16.0, 1.2 + sum(widths)), 4.4)
+    axes = fig.subplots(1, len(targets), sharey=True, gridspec_kw={"width_ratios": widths}, squeeze=False)[0]
+    for ax, t in zip(axes, targets):
+        xs = np.arange(len(t.limits))
+        shares = [100 * lim.share for lim in t.limits]
+        colours = [REGION_COLOURS.get(lim.region, "#000000") for lim in t.limits]
+        ax.bar(xs, shares, color=colours, width=0.7)
+        for x, lim, s in zip(xs, t.limits, shares):
+            ax.annotate(f"{s:.1f}%\nloss {lim.mean_loss:.2g}", (x, s), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(xs, [lim.rrmp for lim in t.limits], fontsize=9)
+        ax.set_xlim(-0.6, len(t.limits) - 0.4)
+        ax.set_title(f"target {t.rrmp}\n{100 * t.share:.1f}% of targets", fontsize=10)
+        ax.set_ylim(0, 125)
+        ax.set_yticks([0, 25, 50, 75, 100])
+        ax.set_xlabel("limit rrmp", fontsize=9)
+    axes[0].set_ylabel("share of runs (%)")
+    handles = [_patch(c, r) for r, c in REGION_COLOURS.items() if r != "?"]
+    fig.legend(handles=handles, loc="upper right", fontsize=8, frameon=False, ncol=3)
+    fig.suptitle(f"Gradient descent limits, {result.architecture.label()}, {result.runs} runs, "
+                 f"seed {result.seed}", fontsize=11, x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def _patch(colour: str, label: str):
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=colour, label=label)
+
+
+def _point_kind(param) -> str:
+    if param.type == "minimum":
+        return "global minimum" if param.minimum == "global" else "non-global minimum"
+    return param.type
+
+
+def critical_loss_figure(lifted) -> Figure:
+    """The loss of every real critical point, one column per stratum, one
+    marker per parameter class (by type); points that do not lift in grey;
+    the loss of the zero set as a dashed line.
+
+    ``lifted`` is a `critlcn.lift.LiftResult`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.lift import lift
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
+    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
+    >>> fig = critical_loss_figure(lift(Architecture((2, 2)), loss, [pt]))
+    >>> fig.axes[0].get_ylabel()
+    'loss'
+    """
+    strata = sorted({str(p.rrmp) for p in lifted.points}, key=lambda s: RRMP.parse(s).sort_key())
+    fig = _new(max(5.0, 1.0 * len(strata) + 2.5), 4.2)
+    ax = fig.add_subplot(1, 1, 1)
+    seen = set()
+    for x, s in enumerate(strata):
+        pts = [p for p in lifted.points if str(p.rrmp) == s]
+        entries = []
+        for p in pts:
+            if not p.parameters:
+                entries.append((p.loss, "does not lift"))
+            entries.extend((p.loss, _point_kind(q)) for q in p.parameters)
+        # spread the classes of one column so equal losses stay visible
+        offsets = np.linspace(-0.25, 0.25, len(entries)) if len(entries) > 1 else [0.0]
+        for off, (loss, kind) in zip(offsets, entries):
+            marker, colour, size = _TYPE_MARKERS[kind]
+            ax.scatter([x + off], [loss], marker=marker, c=colour, s=size, label=None if kind in seen else kind,
+                       zorder=3)
+            seen.add(kind)
+    zero = lifted.zero_set.loss
+    ax.axhline(zero, ls="--", c="#555555", lw=1, label=f"w = 0 (loss {zero:.3g})")
+    ax.set_xticks(range(len(strata)), strata)
+    ax.set_xlim(-0.6, len(strata) - 0.4)
+    ax.set_xlabel("stratum (rrmp of the critical point)")
+    ax.set_ylabel("loss")
+    ax.set_title(f"Real critical points and their parameter classes, {lifted.architecture.label()}", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _graph(arch: Architecture):
+    from critlcn.strata import strata_graph
+
+    return strata_graph(arch)
+
+
+def strata_figure(arch: Architecture) -> Figure:
+    """The strata graph (closure order) of ``arch``'s degree: one row per
+    stratum dimension (generic strata on top), nodes coloured by region,
+    incompatible strata drawn hollow with a dashed border.
+
+    Examples
+    --------
+    >>> fig = strata_figure(Architecture((3, 2, 2)))
+    >>> len(fig.axes[0].texts) >= 9
+    True
+    """
+    g = _graph(arch)
+    levels: dict[int, list[str]] = {}
+    for n, data in g.nodes(data=True):
+        levels.setdefault(int(data["dimension"]), []).append(n)
+    width = max(len(v) for v in levels.values())
+    fig = _new(max(6.0, 1.5 * width + 1.5), max(3.5, 1.1 * len(levels) + 1.5))
+    ax = fig.add_subplot(1, 1, 1)
+    pos = {}
+    for dim, nodes in levels.items():
+        nodes.sort(key=lambda s: RRMP.parse(s).sort_key())
+        xs = np.linspace(-(len(nodes) - 1) / 2, (len(nodes) - 1) / 2, len(nodes)) * 1.5
+        for x, n in zip(xs, nodes):
+            pos[n] = (x, dim)
+    for a, b in g.edges():
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        ax.annotate("", xy=(x2, y2 + 0.2), xytext=(x1, y1 - 0.2),
+                    arrowprops=dict(arrowstyle="->", color="#777777", lw=0.8, shrinkA=2, shrinkB=2))
+    for n, data in g.nodes(data=True):
+        x, y = pos[n]
+        colour = REGION_COLOURS.get(data["region"], "#000000")
+        comp = bool(data["compatible"])
+        ax.text(x, y, n, ha="center", va="center", fontsize=10, color="white" if comp else colour, zorder=3,
+                bbox=dict(boxstyle="round,pad=0.35", fc=colour if comp else "white", ec=colour,
+                          ls="-" if comp else "--", lw=1.5))
+    ax.set_xlim(-1.5 * width / 2 - 0.5, 1.5 * width / 2 + 0.5)
+    dims = sorted(levels)
+    ax.set_ylim(dims[0] - 0.7, dims[-1] + 0.7)
+    ax.set_yticks(dims)
+    ax.set_ylabel("stratum dimension")
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    handles = [_patch(c, r) for r, c in REGION_COLOURS.items() if r != "?"]
+    from matplotlib.patches import Patch
+
+    handles.append(Patch(facecolor="white", edgecolor="#333333", ls="--", label="incompatible"))
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_title(f"Strata of degree {arch.degree} (arrows: closure), regions for {arch.label()}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """The figure encoded as PNG or SVG.
+
+    Examples
+    --------
+    >>> figure_bytes(strata_figure(Architecture((2, 2))), "png")[:4]
+    b'\\x89PNG'
+    """
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise CritlcnError(f"unknown image format {fmt!r}: use one of {', '.join(FORMATS)}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, path: str) -> str:
+    """Write ``fig`` to ``path`` (``.png`` or ``.svg``) atomically; returns the path.
+
+    Examples
+    --------
+    >>> p = os.path.join(tempfile.mkdtemp(), "strata.svg")
+    >>> save_figure(strata_figure(Architecture((2, 2))), p) == p and os.path.getsize(p) > 0
+    True
+    """
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    if ext not in FORMATS:
+        raise CritlcnError(f"cannot write plot {path}: give a file name ending in .png or .svg")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CritlcnError(f"cannot write plot {path}: folder {directory} does not exist; create it or pick another --plot")
+    data = figure_bytes(fig, ext)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".critlcn-", suffix="." + ext)
+    except OSError as err:
+        raise CritlcnError(f"cannot write plot {path}: {err.strerror}; pick a writable folder") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
