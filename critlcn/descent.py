@@ -57,6 +57,9 @@ __all__ = [
     "ExperimentResult",
     "experiment",
     "render_experiment",
+    "ClassRow",
+    "LossDescentResult",
+    "descend_on_loss",
     "EXPERIMENT_FORMATS",
     "DATA_MODELS",
 ]
@@ -919,25 +922,112 @@ def render_experiment(result: ExperimentResult, fmt: str = "table") -> str:
     >>> render_experiment(res, "md").splitlines()[0]
     '| target | share | limit | runs | share of runs | mean loss | region |'
     """
-    import json
+    from critlcn.report import render_table, to_json
 
     if fmt == "json":
-        return json.dumps(result.to_dict(), indent=2)
+        return to_json(result.to_dict())
+    if fmt not in EXPERIMENT_FORMATS:
+        raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(EXPERIMENT_FORMATS)}")
     head, rows = _rows(result)
+    text = render_table(head, rows, fmt)
     foot = _footer(result)
-    if fmt == "md":
-        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        out += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
-        return "\n".join(out + ["", foot]) + "\n"
     if fmt == "latex":
-        esc = lambda s: str(s).replace("%", r"\%").replace("|", r"\,|\,")  # noqa: E731
-        out = [r"\begin{tabular}{llrrrrl}", r"\hline", " & ".join(head) + r" \\", r"\hline"]
-        out += [" & ".join(esc(c) for c in r) + r" \\" for r in rows]
-        out += [r"\hline", r"\end{tabular}", "% " + foot]
-        return "\n".join(out) + "\n"
-    if fmt == "table":
-        cells = [tuple(map(str, head))] + [tuple(map(str, r)) for r in rows]
-        widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-        lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(head))).rstrip() for c in cells]
-        return "\n".join(lines + ["", foot]) + "\n"
-    raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(EXPERIMENT_FORMATS)}")
+        return text + "\n% " + foot + "\n"
+    return text + "\n\n" + foot + "\n"
+
+
+# ---------------------------------------------------------------------------
+# gradient descent on one loss, checked against its lifted critical points
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """Runs that ended at one listed parameter class (or at none: ``pattern``
+    None)."""
+
+    rrmp: str
+    pattern: str | None
+    type: str | None
+    runs: int
+    share: float
+    mean_loss: float
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class LossDescentResult:
+    """Gradient descent from many initialisations on one loss, each limit
+    matched to the parameter classes of a `critlcn.lift.LiftResult`."""
+
+    architecture: Architecture
+    runs: int
+    seed: int
+    init_scale: float
+    converged: int
+    matched: int
+    lower_than_best: int
+    best_loss: float | None
+    lowest_run_loss: float
+    rows: tuple[ClassRow, ...]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        out = {k: v for k, v in self.__dict__.items() if k not in ("architecture", "rows")}
+        out["architecture"] = self.architecture.to_dict()
+        out["rows"] = [r.to_dict() for r in self.rows]
+        return out
+
+
+def descend_on_loss(arch: Architecture, loss, lifted, runs: int, seed: int = 0, init_scale: float = INIT_SCALE,
+                    tol: float = TOL, max_steps: int = MAX_STEPS, root_tol: float = LIMIT_ROOT_TOL) -> LossDescentResult:
+    """Gradient descent on one loss (a `critlcn.data.QuadraticLoss`) from
+    ``runs`` random initialisations; each converged limit is matched, up to
+    scaling, to a parameter class of ``lifted``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.lift import lift
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
+    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
+    >>> res = descend_on_loss(Architecture((2, 2)), loss, lift(Architecture((2, 2)), loss, [pt]), 20)
+    >>> res.converged == res.matched == 20, sorted(r.pattern for r in res.rows)
+    (True, ['p1·p2', 'p2·p1'])
+    """
+    if runs < 1:
+        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+    rng = np.random.default_rng(seed)
+    Q = np.asarray(loss.Q, dtype=float)
+    t = np.linalg.solve(Q, np.asarray(loss.b, dtype=float))
+    excess = max(0.0, float(loss.c0) - float(loss.b @ t))
+    bl = BatchLoss(np.tile(t, (runs, 1)), np.full(runs, excess), np.tile(Q, (runs, 1, 1)))
+    desc = descend(bl, random_init(arch, runs, rng, init_scale), tol=tol, max_steps=max_steps)
+    best = lifted.best_loss()
+    groups: dict[tuple, list[float]] = {}
+    matched = lower = 0
+    for i in range(runs):
+        if best is not None and desc.loss[i] < best - 1e-8 * (1 + abs(best)):
+            lower += 1
+        hit = match_limit(desc.run(i), lifted) if desc.converged[i] else None
+        if hit is not None:
+            matched += 1
+            p = lifted.points[hit[0]]
+            q = p.parameters[hit[1]]
+            kind = q.type if q.minimum is None else f"{q.minimum} minimum"
+            key = (str(p.rrmp), q.pattern, kind)
+        else:
+            try:
+                r = str(rrmp_of_limit(desc.run(i), root_tol))
+            except CritlcnError:
+                r = "?"
+            key = (r, None, None if desc.converged[i] else "not converged")
+        groups.setdefault(key, []).append(float(desc.loss[i]))
+    rows = tuple(ClassRow(k[0], k[1], k[2], len(v), len(v) / runs, float(np.mean(v)))
+                 for k, v in sorted(groups.items(), key=lambda kv: (np.mean(kv[1]), str(kv[0]))))
+    return LossDescentResult(arch, runs, int(seed), float(init_scale), int(desc.converged.sum()), matched, lower,
+                             best, float(desc.loss.min()), rows)

@@ -903,32 +903,20 @@ def render_summary(result: LiftResult, fmt: str = "table") -> str:
     rrmp,region,compatible,real points,parameter classes,minima,saddles,degenerate,best loss
     11|0,interior,yes,1,2,2,0,0,0
     """
+    from critlcn.report import render_table
+
+    if fmt not in SUMMARY_FORMATS:
+        raise CritlcnError(f"unknown summary format {fmt!r}: use one of {', '.join(SUMMARY_FORMATS)}")
     head, rows = _summary_rows(result)
     zero = result.zero_set
     note = (f"zero set (two or more filters zero, w = 0): loss {zero.loss:.6g}, dimension {zero.dimension}; "
             f"{result.parameter_classes} parameter classes, scaling {result.scaling}")
+    text = render_table(head, rows, fmt)
     if fmt == "csv":
-        buf = io.StringIO()
-        wr = csv.writer(buf, lineterminator="\n")
-        wr.writerow(head)
-        wr.writerows(rows)
-        return buf.getvalue()
-    if fmt == "md":
-        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        out += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
-        return "\n".join(out + ["", note]) + "\n"
+        return text + "\n"
     if fmt == "latex":
-        esc = lambda s: str(s).replace("|", r"\,|\,").replace("_", r"\_")  # noqa: E731
-        out = [r"\begin{tabular}{llrrrrrrr}", r"\hline", " & ".join(head) + r" \\", r"\hline"]
-        out += [" & ".join(f"${esc(c)}$" if i == 0 else esc(c) for i, c in enumerate(r)) + r" \\" for r in rows]
-        out += [r"\hline", r"\end{tabular}", "% " + note]
-        return "\n".join(out) + "\n"
-    if fmt == "table":
-        cells = [tuple(map(str, head))] + [tuple(map(str, r)) for r in rows]
-        widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-        lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(head))).rstrip() for c in cells]
-        return "\n".join(lines + ["", note]) + "\n"
-    raise CritlcnError(f"unknown summary format {fmt!r}: use one of {', '.join(SUMMARY_FORMATS)}")
+        return text + "\n% " + note + "\n"
+    return text + "\n\n" + note + "\n"
 
 
 SUMMARY_FORMATS = ("table", "md", "latex", "csv")

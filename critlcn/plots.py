@@ -25,6 +25,8 @@ __all__ = [
     "outcome_figure",
     "critical_loss_figure",
     "strata_figure",
+    "strata_graph_figure",
+    "plot_strata",
     "figure_bytes",
     "save_figure",
     "FORMATS",
@@ -171,7 +173,32 @@ def strata_figure(arch: Architecture) -> Figure:
     >>> len(fig.axes[0].texts) >= 9
     True
     """
-    g = _graph(arch)
+    return strata_graph_figure(_graph(arch))
+
+
+def plot_strata(graph, path: str) -> str:
+    """Draw a `critlcn.strata.strata_graph` to ``path`` (.png or .svg).
+
+    Examples
+    --------
+    >>> from critlcn.strata import strata_graph
+    >>> p = os.path.join(tempfile.mkdtemp(), "g.png")
+    >>> plot_strata(strata_graph(Architecture((4, 2))), p) == p
+    True
+    """
+    return save_figure(strata_graph_figure(graph), path)
+
+
+def strata_graph_figure(g) -> Figure:
+    """`strata_figure` of a given strata graph (nodes with ``dimension``,
+    ``region``, ``compatible``; graph attributes ``k`` and ``degree``).
+
+    Examples
+    --------
+    >>> from critlcn.strata import strata_graph
+    >>> strata_graph_figure(strata_graph(Architecture((2, 2)))).axes[0].get_ylabel()
+    'stratum dimension'
+    """
     levels: dict[int, list[str]] = {}
     for n, data in g.nodes(data=True):
         levels.setdefault(int(data["dimension"]), []).append(n)
@@ -208,7 +235,8 @@ def strata_figure(arch: Architecture) -> Figure:
 
     handles.append(Patch(facecolor="white", edgecolor="#333333", ls="--", label="incompatible"))
     ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.set_title(f"Strata of degree {arch.degree} (arrows: closure), regions for {arch.label()}", fontsize=10)
+    label = "k=(" + str(g.graph.get("k", "?")) + ")"
+    ax.set_title(f"Strata of degree {g.graph.get('degree', '?')} (arrows: closure), regions for {label}", fontsize=10)
     fig.tight_layout()
     return fig
 
