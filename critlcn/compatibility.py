@@ -277,22 +277,37 @@ def _layer_choices(shape: tuple[tuple[int, int, int], ...], cap: int, later: tup
     return _LazyList(feasible())
 
 
-def _canonical_assignments(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[int, ...], ...]]:
-    """Canonical assignments, one per orbit under relabelling colours of equal
-    kind and multiplicity, in increasing paper order (layer 1's factors first).
+@lru_cache(maxsize=None)
+def _completions(shape: tuple, bins: tuple[int, ...], limit: int | None) -> tuple[tuple[tuple[int, ...], ...], ...]:
+    """The first ``limit`` ways (all when None) to fill ``bins`` from classes
+    ``shape``, each a sequence of per-layer takes, in lexicographic order.
+    They depend on class sizes only, so subtrees are shared across rrmps."""
+    if not bins:
+        return ((),)
+    out = []
+    for take, after in _layer_choices(shape, bins[0], bins[1:]):
+        room = None if limit is None else limit - len(out)
+        for tail in _completions(after, bins[1:], room):
+            out.append((take,) + tail)
+        if limit is not None and len(out) >= limit:
+            break
+    return tuple(out)
 
-    Yields, per assignment, the tuple of colour indices in each layer.
-    A depth-first search fills layer after layer. Colours of one type that
-    have entered exactly the same layers so far form a class; taking ``t`` of
-    a class always takes its first ``t`` members, which keeps only the
-    lexicographically first member of each orbit. Each layer's choices come
-    in lexicographic order from `_layer_choices`, which depends only on the
-    class sizes (so it is cached across patterns and rrmps) and drops every
-    dead end; the first yield is the paper's example and a truncated listing
-    is a prefix of the full one.
+
+def _canonical_assignments(r: RRMP, arch: Architecture, limit: int | None = None) -> list[tuple[tuple[int, ...], ...]]:
+    """Canonical assignments, one per orbit under relabelling colours of equal
+    kind and multiplicity, in increasing paper order (layer 1's factors first):
+    per assignment, the tuple of colour indices in each layer.
+
+    Layers are filled one after another. Colours of one type that have
+    entered exactly the same layers so far form a class; taking ``t`` of a
+    class always takes its first ``t`` members, which keeps only the
+    lexicographically first member of each orbit. Each layer's choices come in
+    lexicographic order from `_layer_choices`, which drops every dead end, so
+    the first assignment is the paper's example and a truncated listing is a
+    prefix of the full one.
     """
     cols = colours(r)
-    bins = arch.bins
     firsts: list[int] = []
     shape: list[tuple[int, int, int]] = []
     for i, c in enumerate(cols):
@@ -302,24 +317,23 @@ def _canonical_assignments(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[
         else:
             firsts.append(i)
             shape.append((1, c.size, c.multiplicity))
-
-    def fill(layer: int, firsts: tuple[int, ...], shape: tuple, rows: tuple):
-        if layer == len(bins):
-            yield rows
-            return
-        for take, after in _layer_choices(shape, bins[layer], bins[layer + 1 :]):
-            chosen = []
-            new_firsts = []
-            for first, (count, _, _), t in zip(firsts, shape, take):
+    if not _feasible(cols, arch.bins):
+        return []
+    out = []
+    for takes in _completions(tuple(shape), arch.bins, limit):
+        cur_firsts, cur_shape, rows = firsts, tuple(shape), []
+        for take in takes:
+            chosen, new_firsts = [], []
+            for first, (count, _, _), t in zip(cur_firsts, cur_shape, take):
                 if t:
                     new_firsts.append(first)
                     chosen.extend(range(first, first + t))
                 if count - t:
                     new_firsts.append(first + t)
-            yield from fill(layer + 1, tuple(new_firsts), after, rows + (tuple(chosen),))
-
-    if _feasible(cols, bins):
-        yield from fill(0, tuple(firsts), tuple(shape), ())
+            rows.append(tuple(chosen))
+            cur_firsts, cur_shape = new_firsts, _split(cur_shape, take)
+        out.append(tuple(rows))
+    return out
 
 
 def patterns(r: RRMP, arch: Architecture, limit: int | None = None) -> tuple[str, ...]:
@@ -336,9 +350,7 @@ def patterns(r: RRMP, arch: Architecture, limit: int | None = None) -> tuple[str
     ()
     """
     _check(r, arch)
-    gen = _canonical_assignments(r, arch)
-    if limit is not None:
-        gen = itertools.islice(gen, limit)
+    gen = _canonical_assignments(r, arch, limit)
     # colour indices within a layer come out ascending, which is paper order
     names = [str(c) for c in colours(r)]
     return tuple(SEPARATOR.join("".join(names[i] for i in row) or "1" for row in rows) for rows in gen)

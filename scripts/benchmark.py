@@ -1,0 +1,120 @@
+"""All of critlcn's benchmarks in one run; writes BENCHMARKS.md.
+
+Sections (each quotes ratios against a baseline measured in the same run):
+
+* enumerate: ``critlcn enumerate --k 5 5 5 5 5 5`` (d = 24) wall time, and the
+  dynamic-programme count of labelled assignments against listing them all
+  (the brute force a user would write) on architectures small enough to list;
+* solve: scripts/benchmark_solve.py (cached parameter homotopy vs PHCpack's
+  blackbox on every stratum, d = 4..7, and ``solve --all-strata`` at d = 8);
+* descent: scripts/benchmark_descent.py (vectorised gradient descent runs).
+
+Run:  .venv/bin/python scripts/benchmark.py [--skip solve] [--skip descent]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from critlcn import __version__
+from critlcn.architecture import Architecture
+from critlcn.compatibility import count_assignments
+from critlcn.report import render_table
+from critlcn.rrmp import enumerate_rrmps
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = str(Path(sys.executable).with_name("critlcn"))
+
+
+def wall(cmd: list[str], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def listing_count(r, arch) -> int:
+    """The baseline: list every choice of layer sets per factor and keep the fits."""
+    mults = list(r.rho) + list(r.gamma)
+    sizes = [1] * len(r.rho) + [2] * len(r.gamma)
+    n = 0
+    for choice in itertools.product(*[itertools.combinations(range(arch.layers), m) for m in mults]):
+        load = [0] * arch.layers
+        for subset, size in zip(choice, sizes):
+            for b in subset:
+                load[b] += size
+        n += tuple(load) == arch.bins
+    return n
+
+
+def enumerate_section() -> str:
+    rows = []
+    for k in [(3, 2, 2), (3, 3, 3, 3), (5, 5, 5, 5, 5, 5)]:
+        t = wall([EXE, "enumerate", "--k", *map(str, k)])
+        rows.append([f"enumerate --k {' '.join(map(str, k))}", Architecture(k).degree,
+                     len(enumerate_rrmps(Architecture(k).degree)), f"{t:.2f}"])
+    text = "### `critlcn enumerate` (wall time, median of 3, includes start-up)\n\n"
+    text += render_table(["command", "d", "rrmps", "seconds"], rows, "md") + "\n\n"
+    rows = []
+    for k in [(3, 3, 3), (3, 3, 3, 3), (2, 3, 3, 3)]:
+        arch = Architecture(k)
+        rrmps = enumerate_rrmps(arch.degree)
+        from critlcn import compatibility
+
+        compatibility._count.cache_clear()
+        t = time.perf_counter()
+        ours = [count_assignments(r, arch) for r in rrmps]
+        t_ours = time.perf_counter() - t
+        t = time.perf_counter()
+        base = [listing_count(r, arch) for r in rrmps]
+        t_base = time.perf_counter() - t
+        assert ours == base
+        rows.append([",".join(map(str, k)), arch.degree, sum(base), f"{t_ours * 1e3:.1f}", f"{t_base * 1e3:.0f}",
+                     f"{t_base / t_ours:.0f}×"])
+    text += "### Counting labelled assignments: dynamic programme vs listing (all rrmps of d)\n\n"
+    text += render_table(["k", "d", "assignments", "DP ms", "listing ms", "speed-up"], rows, "md")
+    return text
+
+
+def run_script(name: str, extra: list[str]) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "section.md"
+        subprocess.run([sys.executable, str(ROOT / "scripts" / name), "--out", str(out), *extra], check=True)
+        return out.read_text().strip()
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip", action="append", default=[], choices=["enumerate", "solve", "descent"])
+    ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    args = ap.parse_args(argv)
+    sections = []
+    header = (f"# Benchmarks\n\ncritlcn {__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
+              f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}. Regenerate with "
+              "`.venv/bin/python scripts/benchmark.py`.\n")
+    if "enumerate" not in args.skip:
+        sections.append("## Enumeration and compatibility\n\n" + enumerate_section())
+    if "solve" not in args.skip:
+        sections.append("## Solving\n\n" + run_script("benchmark_solve.py", []))
+    if "descent" not in args.skip:
+        sections.append("## Gradient descent\n\n" + run_script("benchmark_descent.py", []))
+    text = header + "\n" + "\n\n".join(sections) + "\n"
+    print(text)
+    Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
