@@ -24,6 +24,7 @@ __all__ = [
     "REGION_COLOURS",
     "outcome_figure",
     "critical_loss_figure",
+    "limits_figure",
     "strata_figure",
     "strata_graph_figure",
     "plot_strata",
@@ -91,6 +92,45 @@ def outcome_figure(result) -> Figure:
     fig.suptitle(f"Gradient descent limits, {result.architecture.label()}, {result.runs} runs, "
                  f"seed {result.seed}", fontsize=11, x=0.02, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def limits_figure(result) -> Figure:
+    """Share of gradient-descent runs on one loss ending at each listed
+    parameter class (`critlcn.descent.descend_on_loss`), bars coloured by the
+    type of the class and labelled with share and loss.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.descent import descend_on_loss
+    >>> from critlcn.lift import lift
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
+    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
+    >>> res = descend_on_loss(Architecture((2, 2)), loss, lift(Architecture((2, 2)), loss, [pt]), 10)
+    >>> limits_figure(res).axes[0].get_ylabel()
+    'share of runs (%)'
+    """
+    rows = result.rows
+    fig = _new(max(5.0, 1.3 * len(rows) + 2.0), 4.4)
+    ax = fig.add_subplot(1, 1, 1)
+    xs = np.arange(len(rows))
+    colours = [_TYPE_MARKERS.get(r.type or "does not lift", ("", "#999999", 0))[1] for r in rows]
+    shares = [100 * r.share for r in rows]
+    ax.bar(xs, shares, color=colours, width=0.7)
+    for x, r, s in zip(xs, rows, shares):
+        ax.annotate(f"{s:.1f}%\nloss {r.mean_loss:.3g}", (x, s), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
+    labels = [f"{r.rrmp}\n{r.pattern or 'unmatched'}\n{r.type or ''}" for r in rows]
+    ax.set_xticks(xs, labels, fontsize=8)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_ylim(0, max(shares + [1.0]) * 1.25)
+    ax.set_ylabel("share of runs (%)")
+    ax.set_title(f"Where gradient descent ends, {result.architecture.label()}, {result.runs} runs, "
+                 f"seed {result.seed}", fontsize=10)
+    fig.tight_layout()
     return fig
 
 
