@@ -527,10 +527,46 @@ def cluster_roots(roots, tol: float) -> list[list[int]]:
     return [groups[k] for k in sorted(groups)]
 
 
-def rrmp_of_roots(roots, tol: float) -> RRMP:
-    """rrmp of the real form with these roots (with multiplicity), treating
-    roots within chordal distance ``tol`` as one and a cluster as real when it
-    contains its own conjugates.
+def _dendrogram_clusters(z: np.ndarray, radius) -> list[list[int]]:
+    """Top-down cut of the single-linkage dendrogram (chordal distance): a
+    subtree of ``m`` roots is one root when its merge height is at most
+    ``radius(m)``, otherwise its two branches are cut further."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    n = z.size
+    if n <= 1:
+        return [list(range(n))]
+    D = chordal(z[:, None], z[None, :])
+    D = (D + D.T) / 2
+    np.fill_diagonal(D, 0.0)
+    Z = linkage(squareform(D, checks=False), method="single")
+    members = {i: [i] for i in range(n)}
+    for j, (a, b, _, _) in enumerate(Z):
+        members[n + j] = members[int(a)] + members[int(b)]
+    out = []
+    stack = [2 * n - 2]
+    while stack:
+        node = stack.pop()
+        if node < n:
+            out.append(members[node])
+            continue
+        a, b, h, m = Z[node - n]
+        if h <= radius(int(m)):
+            out.append(members[node])
+        else:
+            stack += [int(a), int(b)]
+    return sorted((sorted(c) for c in out), key=lambda c: c[0])
+
+
+def rrmp_of_roots(roots, tol: float, accuracy: float = 0.0) -> RRMP:
+    """rrmp of the real form with these roots (with multiplicity).
+
+    ``m`` roots count as one root of multiplicity ``m`` when they are joined
+    (single linkage, chordal distance) at a distance of at most
+    ``max(tol, 10 · accuracy^{1/m})``: a root of multiplicity ``m`` of a form
+    known to relative accuracy ``accuracy`` splits by about
+    ``accuracy^{1/m}``. A cluster is real when it contains its own conjugates.
 
     Examples
     --------
@@ -538,7 +574,11 @@ def rrmp_of_roots(roots, tol: float) -> RRMP:
     '3|1'
     """
     z = np.asarray(roots, dtype=complex)
-    groups = cluster_roots(z, tol)
+
+    def radius(m: int) -> float:
+        return max(tol, 10 * accuracy ** (1.0 / m)) if accuracy > 0 else tol
+
+    groups = _dendrogram_clusters(z, radius)
     where = {}
     for g, members in enumerate(groups):
         for i in members:
@@ -551,7 +591,7 @@ def rrmp_of_roots(roots, tol: float) -> RRMP:
         conj = np.conj(z[members[0]])
         dist = chordal(conj, z)
         partner = where[int(np.argmin(dist))]
-        if dist.min() > tol:
+        if dist.min() > radius(len(members)):
             raise CritlcnError("the roots do not come in conjugate pairs at this tolerance: the form is not real")
         if partner == g:
             rho.append(len(members))
@@ -581,23 +621,26 @@ def rrmp_of_limit(filters: Sequence, tol: float = LIMIT_ROOT_TOL) -> RRMP:
     return rrmp_of_roots(roots, tol)
 
 
-def rrmp_of_near_form(w, tol: float = 1e-4) -> RRMP:
-    """rrmp of an end-to-end form whose multiple roots may be slightly split:
-    roots within chordal distance ``tol`` count as one.
+def rrmp_of_near_form(w, tol: float = 1e-4, accuracy: float = 1e-13) -> RRMP:
+    """rrmp of an end-to-end form whose multiple roots may be slightly split.
 
-    A root of multiplicity ``m`` of a form known to relative accuracy ``ε``
-    splits by about ``ε^{1/m}``, so ``tol`` must exceed that (``1e-4`` suits
-    ``ε ≈ 1e-12`` up to ``m = 3``), while distinct roots must be farther apart.
+    Roots within chordal distance ``tol`` count as one; a cluster of ``m``
+    roots also when it is within ``10 · accuracy^{1/m}``, the splitting of an
+    ``m``-fold root of a form known to relative accuracy ``accuracy``
+    (rounding: about 1e-13; a gradient-descent limit: its relative gradient).
+    Distinct roots must be farther apart than these radii.
 
     Examples
     --------
     >>> from critlcn.polynomials import form_from_roots
     >>> str(rrmp_of_near_form(form_from_roots([1.0, 1.0 + 1e-7, -0.5, 2.0])))
     '112|0'
+    >>> str(rrmp_of_near_form(form_from_roots([0.5] * 5 + [-1.0])))
+    '15|0'
     """
     w = np.asarray(w, dtype=float)
     n = np.linalg.norm(w)
-    return rrmp_of_roots(form_roots_projective(w / n), tol)
+    return rrmp_of_roots(form_roots_projective(w / n), tol, accuracy)
 
 
 # ---------------------------------------------------------------------------
