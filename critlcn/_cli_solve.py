@@ -132,14 +132,14 @@ RENDERERS = {
 @click.command("solve", cls=KCommand)
 @k_option()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
-              help="Dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4).")
-@click.option("--all-strata", is_flag=True, help="Solve every partition of d, not only compatible strata.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
+              help="dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4)")
+@click.option("--all-strata", is_flag=True, help="solve every partition of d, not only compatible strata")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="table", show_default=True,
-              help="Output format.")
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE instead of stdout.")
-@click.option("--allow-singular", is_flag=True, help="Continue when the data's Q is singular.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+              help="output format")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
+@click.option("--allow-singular", is_flag=True, help="continue when the data's Q is singular")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes")
 @friendly
 def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs):
     """Find every critical point of the square loss on the function space."""
@@ -154,11 +154,11 @@ def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs):
 @click.group("systems", cls=KGroup, invoke_without_command=True)
 @k_option()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
-              help="Dataset .npz; default: the shipped dataset (degree 4).")
+              help="dataset .npz; default: the shipped dataset (degree 4)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the PHCpack files (created if missing).")
-@click.option("--all-strata", is_flag=True, help="One file per partition of d, not only compatible strata.")
-@click.option("--allow-singular", is_flag=True, help="Continue when the data's Q is singular.")
+              help="folder for the PHCpack files (created if missing)")
+@click.option("--all-strata", is_flag=True, help="one file per partition of d, not only compatible strata")
+@click.option("--allow-singular", is_flag=True, help="continue when the data's Q is singular")
 @click.pass_context
 @friendly
 def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
@@ -213,11 +213,11 @@ def _build(max_degree, jobs, rebuild, directory):
 def _build_command(name: str):
     @click.command(name)
     @click.option("--max-degree", type=click.IntRange(1, MAX_SOLVE_DEGREE), required=True,
-                  help="Build start systems for every partition of degree 1..D.")
-    @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
-    @click.option("--rebuild", is_flag=True, help="Rebuild even usable cache files.")
+                  help="build start systems for every partition of degree 1..D")
+    @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes")
+    @click.option("--rebuild", is_flag=True, help="rebuild even usable cache files")
     @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-                  help="Cache folder (default: the package's systems/).")
+                  help="cache folder (default: the package's systems/)")
     @friendly
     def command(max_degree, jobs, rebuild, directory):
         """Build or check the cached start systems (one per partition of each degree)."""
@@ -237,13 +237,13 @@ def data():
 
 @data.command("synth", cls=KCommand)
 @k_option()
-@click.option("--samples", type=int, required=True, help="Number of samples N.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
+@click.option("--samples", type=int, required=True, help="number of samples N")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
 @click.option("--teacher", default="random", show_default=True,
-              help="'random' or a file (.npy, or text) with the end-to-end teacher filter.")
-@click.option("--noise", type=float, default=0.0, show_default=True, help="Standard deviation of output noise.")
-@click.option("--d0", type=int, default=None, help="Input size d_0 (default 2 k).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="Output .npz file.")
+              help="'random' or a file (.npy, or text) with the end-to-end teacher filter")
+@click.option("--noise", type=float, default=0.0, show_default=True, help="standard deviation of output noise")
+@click.option("--d0", type=int, default=None, help="input size d_0 (default 2 k)")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="output .npz file")
 @friendly
 def synth(k, samples, seed, teacher, noise, d0, out_path):
     """Write synthetic data: Gaussian inputs, outputs of a teacher filter."""
