@@ -703,11 +703,13 @@ class LimitRow:
     mean_loss: float
     region: str
     converged: int
+    types: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (issue 6 item 5)."""
+        """JSON-ready dict (issue 6 item 5); ``types`` counts the checked runs
+        by the type of the listed critical point they matched."""
         return {"rrmp": self.rrmp, "runs": self.runs, "share": self.share, "mean_loss": self.mean_loss,
-                "region": self.region, "converged": self.converged}
+                "region": self.region, "converged": self.converged, "types": dict(self.types)}
 
 
 @dataclass(frozen=True)
@@ -916,8 +918,13 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
         for ls in sorted(lims, key=lambda s: RRMP.parse(s).sort_key() if s != "?" else (99,)):
             group = lims[ls]
             reg = region(RRMP.parse(ls), arch.e) if ls != "?" else "?"
+            kinds_here: dict[str, int] = {}
+            for r in group:
+                if r.matched is not None:
+                    label = r.limit_type if r.matched else "unmatched"
+                    kinds_here[label] = kinds_here.get(label, 0) + 1
             lrows.append(LimitRow(ls, len(group), len(group) / len(recs), float(np.mean([r.loss for r in group])),
-                                  reg, sum(r.converged for r in group)))
+                                  reg, sum(r.converged for r in group), tuple(sorted(kinds_here.items()))))
         rows.append(TargetRow(ts, tcount[ts], tcount[ts] / T, len(recs), tuple(lrows)))
     matched = sum(1 for r in records if r.matched)
     return ExperimentResult(arch, runs, int(seed), data_model, float(init_scale), float(tol), int(max_steps),
@@ -934,13 +941,14 @@ def _pct(x: float) -> str:
 
 
 def _rows(result: ExperimentResult):
-    head = ("target", "share", "limit", "runs", "share of runs", "mean loss", "region")
+    head = ("target", "share", "limit", "runs", "share of runs", "mean loss", "region", "checked: listed as")
     rows = []
     for t in result.targets:
         first = True
         for lim in t.limits:
+            checked = "; ".join(f"{name} {n}" for name, n in lim.types) or None
             rows.append((t.rrmp if first else "", f"{_pct(t.share)} ({t.targets})" if first else "", lim.rrmp,
-                         lim.runs, _pct(lim.share), f"{lim.mean_loss:.3g}", lim.region))
+                         lim.runs, _pct(lim.share), f"{lim.mean_loss:.3g}", lim.region, checked))
             first = False
     return head, rows
 
@@ -963,7 +971,7 @@ def render_experiment(result: ExperimentResult, fmt: str = "table") -> str:
     --------
     >>> res = experiment(Architecture((2, 2)), 10, seed=0)
     >>> render_experiment(res, "md").splitlines()[0]
-    '| target | share | limit | runs | share of runs | mean loss | region |'
+    '| target | share | limit | runs | share of runs | mean loss | region | checked: listed as |'
     """
     from critlcn.report import render_table, to_json
 

@@ -81,6 +81,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--match", type=int, default=20, help="targets to time the solver check on")
     ap.add_argument("--out", default="BENCHMARKS_DESCENT.md")
+    ap.add_argument("--reproduce", type=int, default=100, metavar="N",
+                    help="also run the MATH.md §8 experiment (--runs runs, limits of N targets checked); 0 = skip")
     args = ap.parse_args(argv)
     rows = [bench_descent(k, args.runs, args.seed) for k in [(4, 2), (3, 2, 2)]]
     mrows = [bench_match(k, args.match, args.seed) for k in [(4, 2), (3, 2, 2)]]
@@ -103,6 +105,18 @@ def main(argv=None):
         "and matched; includes the descent):", "",
         md2, "",
     ]
+    if args.reproduce:
+        from critlcn.descent import render_experiment
+
+        doc += ["## Reproduction of MATH.md §8", ""]
+        for k in [(4, 2), (3, 2, 2)]:
+            res = experiment(Architecture(k), args.runs, seed=args.seed, match=args.reproduce)
+            text = render_experiment(res, "md")
+            print()
+            print(render_experiment(res, "table"))
+            doc += [f"### k = {Architecture(k).label()[2:]}", "",
+                    f"`critlcn experiment --k {' '.join(map(str, k))} --runs {args.runs} --seed {args.seed} "
+                    f"--match {args.reproduce} --format md` ({res.seconds:.1f} s)", "", text, ""]
     with open(args.out, "w") as fh:
         fh.write("\n".join(doc))
     print(f"\nwrote {args.out}")
