@@ -21,8 +21,6 @@ Section 6 (invariants).
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from critlcn.architecture import Architecture
 from critlcn.compatibility import colours, count_assignments, labelled_assignments, pattern_string
 from critlcn.errors import CritlcnError
 from critlcn.polynomials import end_to_end, rotate_form
-from critlcn.rrmp import RRMP, region
+from critlcn.rrmp import RRMP
 
 __all__ = [
     "Factorisation",

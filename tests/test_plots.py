@@ -4,7 +4,6 @@ two labels overlapping once drawn."""
 import itertools
 import xml.etree.ElementTree as ET
 
-import numpy as np
 import pytest
 
 from critlcn.architecture import Architecture
