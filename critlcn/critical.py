@@ -38,6 +38,7 @@ from critlcn.systems import (
     default_chart,
     load_start,
     parameters,
+    random_chart,
     partition_key,
     random_parameters,
     save_start,
@@ -390,6 +391,13 @@ def get_start(partition, directory: str | None = None, rebuild: bool = False, sa
     format, for ``λ``, its solutions solve its system, and its count equals
     the reference ED degree where that is known.
 
+    Building: each attempt uses its own chart, generic data and seed
+    solution, starts from a blackbox solve for ``d ≤ 5`` (PHCpack's blackbox
+    gets slow on the high-degree systems of larger ``d``) and runs monodromy
+    loops until nothing new appears for several loops. Where the reference
+    count is known it must be reached; otherwise attempts repeat until two
+    independent attempts agree on the count.
+
     Examples
     --------
     >>> get_start((2, 1)).count
@@ -402,7 +410,20 @@ def get_start(partition, directory: str | None = None, rebuild: bool = False, sa
         if start is not None and (ref is None or start.count == ref):
             return start
     rng = np.random.default_rng(_build_seed(lam))
-    start = build_start(lam, rng, target=ref, blackbox_runs=1, stable_loops=3 if ref is not None else 5)
+    counts = []
+    start = None
+    for attempt in range(4):
+        chart = random_chart(lam, rng)
+        start = build_start(lam, rng, chart=chart, target=ref, blackbox_runs=1 if sum(lam) <= 5 else 0,
+                            stable_loops=3 if ref is not None else 5)
+        counts.append(start.count)
+        if ref is not None or (len(counts) >= 2 and counts[-1] == counts[-2]):
+            break
+    else:
+        raise CritlcnError(f"start system of λ = {lam}: independent builds disagree ({counts}); rebuild with --rebuild",
+                           exit_code=1)
+    start = StartSystem(start.chart, start.parameters, start.solutions,
+                        tuple(dict(start.provenance, attempts=counts).items()))
     if save:
         try:
             save_start(start, directory)
