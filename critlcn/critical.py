@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,7 +30,6 @@ from critlcn.errors import CritlcnError
 from critlcn.polynomials import rrmp_of_form
 from critlcn.rrmp import RRMP, enumerate_rrmps, partitions, region
 from critlcn.systems import (
-    CACHED_MAX_DEGREE,
     Assembled,
     Chart,
     StartSystem,

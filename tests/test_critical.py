@@ -9,8 +9,8 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import least_squares, minimize
 
 from critlcn.architecture import Architecture
-from critlcn.critical import get_start, reference_ed_degree, solve, solve_partition
-from critlcn.data import QuadraticLoss, quadratic_loss, synth
+from critlcn.critical import get_start, solve, solve_partition
+from critlcn.data import quadratic_loss, synth
 from critlcn.rrmp import RRMP, partitions
 from critlcn.systems import parameters
 

@@ -1,14 +1,11 @@
 """Tests of critlcn.data: the quadratic form equals the loss computed directly."""
 
-import os
 
 import numpy as np
 import pytest
 
 from critlcn.architecture import Architecture
 from critlcn.data import (
-    Dataset,
-    QuadraticLoss,
     dataset_from_arrays,
     default_dataset,
     load,

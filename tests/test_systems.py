@@ -16,7 +16,6 @@ from critlcn.rrmp import partitions
 from critlcn.systems import (
     START_FORMAT,
     Chart,
-    StartSystem,
     cache_path,
     critical_system,
     default_chart,
