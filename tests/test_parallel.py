@@ -1,0 +1,36 @@
+import math
+
+import pytest
+
+from critlcn.errors import CritlcnError
+from critlcn.parallel import pmap
+
+
+def square_root_table(x):
+    return [math.sqrt(x + i) for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    yield cluster
+    cluster.close()
+
+
+def test_pool_and_serial_agree():
+    items = list(range(17))
+    assert pmap(square_root_table, items, jobs=2) == [square_root_table(x) for x in items]
+
+
+def test_dask_agrees_with_serial(dask_cluster):
+    items = list(range(23)) + [5, 5]  # repeated inputs must stay separate tasks
+    seen = []
+    out = pmap(square_root_table, items, scheduler=dask_cluster.scheduler_address, progress=seen.append)
+    assert out == [square_root_table(x) for x in items]
+    assert len(seen) == len(items)
+
+
+def test_unreachable_scheduler_is_a_one_line_error():
+    with pytest.raises(CritlcnError, match="cannot reach the Dask scheduler"):
+        pmap(abs, [1, 2], scheduler="tcp://127.0.0.1:9")
