@@ -394,8 +394,8 @@ def get_start(partition, directory: str | None = None, rebuild: bool = False, sa
     solution, starts from a blackbox solve for ``d ≤ 5`` (PHCpack's blackbox
     gets slow on the high-degree systems of larger ``d``) and runs monodromy
     loops until nothing new appears for several loops. Where the reference
-    count is known it must be reached; otherwise attempts repeat until two
-    independent attempts agree on the count.
+    count is known it must be reached; otherwise attempts repeat until the
+    largest count found has been reached by two independent attempts.
 
     Examples
     --------
@@ -411,12 +411,16 @@ def get_start(partition, directory: str | None = None, rebuild: bool = False, sa
     rng = np.random.default_rng(_build_seed(lam))
     counts = []
     start = None
-    for attempt in range(4):
+    for attempt in range(5):
         chart = random_chart(lam, rng)
-        start = build_start(lam, rng, chart=chart, target=ref, blackbox_runs=1 if sum(lam) <= 5 else 0,
+        built = build_start(lam, rng, chart=chart, target=ref, blackbox_runs=1 if sum(lam) <= 5 else 0,
                             stable_loops=3 if ref is not None else 5)
-        counts.append(start.count)
-        if ref is not None or (len(counts) >= 2 and counts[-1] == counts[-2]):
+        counts.append(built.count)
+        if start is None or built.count > start.count:
+            start = built
+        # monodromy can stop short but never overshoots: trust the largest
+        # count once two independent attempts have reached it
+        if ref is not None or counts.count(max(counts)) >= 2:
             break
     else:
         raise CritlcnError(f"start system of λ = {lam}: independent builds disagree ({counts}); rebuild with --rebuild",
