@@ -825,10 +825,11 @@ def build_cache(max_degree: int, directory: str | None = None, jobs: int = 1, re
     # low degrees first (they are needed most often), big partitions first
     # within a degree so parallel workers finish together
     todo.sort(key=lambda lam: (sum(lam), -len(lam)))
-    _pmap(_rebuild_unit, [(lam, directory) for lam in todo], jobs)
+    _pmap(_rebuild_unit, [(lam, directory, rebuild) for lam in todo], jobs)
     return [(lam, get_start(lam, directory).count, status[lam]) for lam in lams]
 
 
 def _rebuild_unit(args):
-    lam, directory = args
-    return get_start(lam, directory, rebuild=True).count
+    lam, directory, rebuild = args
+    # without --rebuild, another process may have built it meanwhile: get_start checks again
+    return get_start(lam, directory, rebuild=rebuild).count
