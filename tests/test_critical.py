@@ -228,3 +228,16 @@ def test_interrupted_cache_build_resumes(tmp_path):
     assert status[(3,)] == status[(2, 1)] == status[(1, 1, 1)] == "built"
     assert [c for _, c, _ in rows] == [1, 4, 1, 7, 7, 1]
     assert load_start((2, 1), str(tmp_path)).count == 7
+
+
+def test_rebuild_flag_rebuilds(tmp_path):
+    from critlcn.critical import build_cache, build_start
+    from critlcn.systems import cache_path, load_start, random_chart, save_start
+
+    rng = np.random.default_rng(99)  # a valid start system, but not the one a build makes
+    save_start(build_start((2,), rng, chart=random_chart((2,), rng), target=4), str(tmp_path))
+    planted = open(cache_path((2,), str(tmp_path))).read()
+    assert build_cache(2, directory=str(tmp_path))[1][2] == "cached"
+    rows = build_cache(2, directory=str(tmp_path), rebuild=True)
+    assert {s for _, _, s in rows} == {"built"} and [c for _, c, _ in rows] == [1, 4, 1]
+    assert open(cache_path((2,), str(tmp_path))).read() != planted
