@@ -112,14 +112,10 @@ def experiment(k, runs, seed, data_model, targets, samples, init_scale, max_step
 # report
 
 
-def _md_table(headers, rows) -> str:
-    from critlcn.report import render_table
-
-    return render_table(headers, rows, "md")
-
-
 def _html_table(headers, rows) -> str:
-    from critlcn.report import _cell  # the same cell formatting as every other table
+    # render_table has no HTML format and no public cell formatter; _cell keeps
+    # these cells the same as in every other table
+    from critlcn.report import _cell
 
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in r) + "</tr>" for r in rows)
@@ -241,13 +237,15 @@ def build_report(arch, loss, dataset, seed: int = 0, runs: int = 200, init=None)
 
 
 def _markdown(title: str, sections) -> str:
+    from critlcn.report import render_table
+
     out = [f"# {title}", ""]
     for name, kind, payload in sections:
         out += [f"## {name}", ""]
         if kind == "text":
             out.append(payload)
         elif kind == "table":
-            out.append(_md_table(*payload))
+            out.append(render_table(*payload, "md"))
         else:
             out.append(f"![{name}]({payload}.png)")
         out.append("")
@@ -329,15 +327,7 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular):
 def _write_bytes(path: str, data: bytes) -> None:
     import tempfile
 
+    from critlcn.plots import _publish_bytes
+
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".critlcn-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    _publish_bytes(fd, tmp, path, data)

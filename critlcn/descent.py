@@ -111,15 +111,17 @@ class BatchLoss:
         """The losses of runs ``idx``."""
         return BatchLoss(self.t[idx], self.excess[idx], None if self.Q is None else self.Q[idx])
 
+    def _apply_Q(self, x: np.ndarray) -> np.ndarray:
+        return x if self.Q is None else np.einsum("rij,rj->ri", self.Q, x)
+
     def value(self, w: np.ndarray) -> np.ndarray:
         """``ℓ_r(w_r)`` for every run."""
         r = w - self.t
-        Qr = r if self.Q is None else np.einsum("rij,rj->ri", self.Q, r)
-        return np.sum(r * Qr, axis=1) + self.excess
+        return np.sum(r * self._apply_Q(r), axis=1) + self.excess
 
     def b(self) -> np.ndarray:
         """The linear terms ``b_r = Q_r t_r``."""
-        return self.t if self.Q is None else np.einsum("rij,rj->ri", self.Q, self.t)
+        return self._apply_Q(self.t)
 
     def loss(self, run: int):
         """Run ``run``'s loss as a `critlcn.data.QuadraticLoss`."""
@@ -159,13 +161,20 @@ def gaussian_losses(arch: Architecture, targets, samples: int, rng: np.random.Ge
     from critlcn.data import quadratic_loss, synth
 
     t = np.atleast_2d(np.asarray(targets, dtype=float))
+    return _batch([quadratic_loss(synth(arch, samples, rng, teacher=target, noise=noise, d0=d0), arch) for target in t])
+
+
+def _batch(losses) -> BatchLoss:
+    """`critlcn.data.QuadraticLoss` values as a batch, each stored around its
+    minimiser."""
     Qs, ts, ex = [], [], []
-    for target in t:
-        loss = quadratic_loss(synth(arch, samples, rng, teacher=target, noise=noise, d0=d0), arch)
-        m = loss.minimiser()
-        Qs.append(loss.Q)
+    for loss in losses:
+        Q = np.asarray(loss.Q, dtype=float)
+        b = np.asarray(loss.b, dtype=float)
+        m = np.linalg.solve(Q, b)
+        Qs.append(Q)
         ts.append(m)
-        ex.append(max(0.0, loss.c0 - float(loss.b @ m)))
+        ex.append(max(0.0, float(loss.c0) - float(b @ m)))
     return BatchLoss(np.array(ts), np.array(ex), np.array(Qs))
 
 
@@ -236,7 +245,7 @@ def batch_value_gradient(loss: BatchLoss, filters: Sequence[np.ndarray]):
         acc = filters[i] if acc is None else _bconv(acc, filters[i])
     w = acc
     r = w - loss.t
-    Qr = r if loss.Q is None else np.einsum("rij,rj->ri", loss.Q, r)
+    Qr = loss._apply_Q(r)
     val = np.sum(r * Qr, axis=1) + loss.excess
     g = 2 * Qr
     grads = [None] * L
@@ -353,7 +362,7 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
         out_gn[ids] = np.sqrt(gn2[mask])
         out_steps[ids] = steps[mask]
 
-    for it in range(max_steps):
+    for _ in range(max_steps):
         done = gn2 <= thresh * thresh
         if np.any(done):
             conv[idx[done]] = True
@@ -762,7 +771,6 @@ class ExperimentResult:
     targets: tuple[TargetRow, ...]
     records: tuple[RunRecord, ...]
     checked: int
-    matched: int
     match_targets: int
     lower_than_best: int
     seconds: float = field(default=0.0, compare=False)
@@ -772,6 +780,11 @@ class ExperimentResult:
     def converged(self) -> int:
         """Runs that reached a critical point (small gradient)."""
         return sum(r.converged for r in self.records)
+
+    @property
+    def matched(self) -> int:
+        """Checked runs whose limit is a listed critical point up to scaling."""
+        return sum(1 for r in self.records if r.matched)
 
     @property
     def checked_converged(self) -> int:
@@ -807,14 +820,22 @@ def _versions() -> tuple[tuple[str, str], ...]:
     return (("critlcn", __version__), ("numpy", np.__version__), ("python", platform.python_version()))
 
 
-def _classify_all(desc: Descent, tol: float) -> list[str]:
-    out = []
-    for i in range(desc.runs):
-        try:
-            out.append(str(rrmp_of_limit(desc.run(i), tol)))
-        except CritlcnError:
-            out.append("?")
-    return out
+def _limit_rrmp(filters, tol: float) -> str:
+    # "?" stands for a limit whose roots do not form a real rrmp at this tolerance
+    try:
+        return str(rrmp_of_limit(filters, tol))
+    except CritlcnError:
+        return "?"
+
+
+def _class_type(param) -> str:
+    """A listed parameter point's type as a limit table shows it."""
+    return param.type if param.minimum is None else f"{param.minimum} minimum"
+
+
+def _below_best(loss: float, best: float | None) -> bool:
+    # a run below every listed critical point means the list missed one
+    return best is not None and loss < best - 1e-8 * (1 + abs(best))
 
 
 def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "whitened", targets: int | None = None,
@@ -872,7 +893,7 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
     from critlcn.polynomials import rrmp_of_form
 
     target_types = [str(rrmp_of_form(t)) for t in tgt]
-    limit_types = _classify_all(desc, root_tol)
+    limit_types = [_limit_rrmp(desc.run(i), root_tol) for i in range(runs)]
 
     # check a seeded subset of targets against the solver
     n_match = T if match is None else min(match, T)
@@ -889,7 +910,7 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
             lifted = lift(arch, loss, solve(arch, loss, seed=seed).points)
             best = lifted.best_loss()
             for i in np.flatnonzero(owner == t):
-                if best is not None and desc.loss[i] < best - 1e-8 * (1 + abs(best)):
+                if _below_best(desc.loss[i], best):
                     lower += 1
                 if not desc.converged[i]:
                     matched_flags[i] = None
@@ -897,8 +918,7 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
                 hit = match_limit(desc.run(i), lifted)
                 matched_flags[i] = hit is not None
                 if hit is not None:
-                    q = lifted.points[hit[0]].parameters[hit[1]]
-                    kinds[i] = q.type if q.minimum is None else f"{q.minimum} minimum"
+                    kinds[i] = _class_type(lifted.points[hit[0]].parameters[hit[1]])
     records = tuple(
         RunRecord(int(owner[i]), target_types[owner[i]], limit_types[i], float(desc.loss[i]),
                   float(desc.gradient_norm[i]), int(desc.steps[i]), bool(desc.converged[i]), matched_flags.get(i),
@@ -926,9 +946,8 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
             lrows.append(LimitRow(ls, len(group), len(group) / len(recs), float(np.mean([r.loss for r in group])),
                                   reg, sum(r.converged for r in group), tuple(sorted(kinds_here.items()))))
         rows.append(TargetRow(ts, tcount[ts], tcount[ts] / T, len(recs), tuple(lrows)))
-    matched = sum(1 for r in records if r.matched)
     return ExperimentResult(arch, runs, int(seed), data_model, float(init_scale), float(tol), int(max_steps),
-                            tuple(rows), records, sum(1 for i in matched_flags), matched, n_match, lower,
+                            tuple(rows), records, len(matched_flags), n_match, lower,
                             time.perf_counter() - start, _versions())
 
 
@@ -1053,30 +1072,22 @@ def descend_on_loss(arch: Architecture, loss, lifted, runs: int, seed: int = 0, 
     if runs < 1:
         raise CritlcnError(f"--runs must be at least 1, got {runs}")
     rng = np.random.default_rng(seed)
-    Q = np.asarray(loss.Q, dtype=float)
-    t = np.linalg.solve(Q, np.asarray(loss.b, dtype=float))
-    excess = max(0.0, float(loss.c0) - float(loss.b @ t))
-    bl = BatchLoss(np.tile(t, (runs, 1)), np.full(runs, excess), np.tile(Q, (runs, 1, 1)))
+    bl = _batch([loss]).take(np.zeros(runs, dtype=int))
     desc = descend(bl, random_init(arch, runs, rng, init_scale), tol=tol, max_steps=max_steps)
     best = lifted.best_loss()
     groups: dict[tuple, list[float]] = {}
     matched = lower = 0
     for i in range(runs):
-        if best is not None and desc.loss[i] < best - 1e-8 * (1 + abs(best)):
+        if _below_best(desc.loss[i], best):
             lower += 1
         hit = match_limit(desc.run(i), lifted) if desc.converged[i] else None
         if hit is not None:
             matched += 1
             p = lifted.points[hit[0]]
             q = p.parameters[hit[1]]
-            kind = q.type if q.minimum is None else f"{q.minimum} minimum"
-            key = (str(p.rrmp), q.pattern, kind)
+            key = (str(p.rrmp), q.pattern, _class_type(q))
         else:
-            try:
-                r = str(rrmp_of_limit(desc.run(i), root_tol))
-            except CritlcnError:
-                r = "?"
-            key = (r, None, None if desc.converged[i] else "not converged")
+            key = (_limit_rrmp(desc.run(i), root_tol), None, None if desc.converged[i] else "not converged")
         groups.setdefault(key, []).append(float(desc.loss[i]))
     rows = tuple(ClassRow(k[0], k[1], k[2], len(v), len(v) / runs, float(np.mean(v)))
                  for k, v in sorted(groups.items(), key=lambda kv: (np.mean(kv[1]), str(kv[0]))))

@@ -67,6 +67,8 @@ GRADIENT_TOL = 1e-8
 #: Projected Hessian eigenvalues below this times the largest one in absolute
 #: value count as zero.
 EIGEN_TOL = 1e-7
+#: Formats of `render_summary`.
+SUMMARY_FORMATS = ("table", "md", "latex", "csv")
 
 
 # ---------------------------------------------------------------------------
@@ -384,7 +386,13 @@ def _conv_all(filters: Sequence[np.ndarray], skip: Iterable[int] = ()) -> np.nda
 def _loss_parts(loss):
     Q = np.asarray(loss.Q, dtype=float)
     b = np.asarray(loss.b, dtype=float)
-    return Q, b, float(loss.c0)
+    return Q, b
+
+
+def _outer_gradient(loss, fs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``Q`` and ``g = ∇ℓ(w)`` at the end-to-end filter ``w`` of ``fs``."""
+    Q, b = _loss_parts(loss)
+    return Q, 2 * (Q @ _conv_all(fs) - b)
 
 
 def parameter_gradient(loss, filters: Sequence) -> tuple[np.ndarray, ...]:
@@ -400,10 +408,8 @@ def parameter_gradient(loss, filters: Sequence) -> tuple[np.ndarray, ...]:
     >>> [g.tolist() for g in parameter_gradient(loss, [np.array([1.0, 1.0])] * 2)]
     [[0.0, 0.0], [0.0, 0.0]]
     """
-    Q, b, _ = _loss_parts(loss)
     fs = [np.asarray(f, dtype=float) for f in filters]
-    w = _conv_all(fs)
-    g = 2 * (Q @ w - b)
+    _, g = _outer_gradient(loss, fs)
     return tuple(np.correlate(g, _conv_all(fs, [i]), "valid") for i in range(len(fs)))
 
 
@@ -430,10 +436,8 @@ def parameter_hessian(loss, filters: Sequence) -> np.ndarray:
     array([[2., 2.],
            [2., 2.]])
     """
-    Q, b, _ = _loss_parts(loss)
     fs = [np.asarray(f, dtype=float) for f in filters]
-    w = _conv_all(fs)
-    g = 2 * (Q @ w - b)
+    Q, g = _outer_gradient(loss, fs)
     J = np.concatenate([_conv_matrix(_conv_all(fs, [i]), f.size) for i, f in enumerate(fs)], axis=1)
     H = J.T @ (2 * Q) @ J
     offs = np.cumsum([0] + [f.size for f in fs])
@@ -676,7 +680,7 @@ class LiftResult:
         base["parameter_classes"] = self.parameter_classes
         base["zero_set"] = self.zero_set.to_dict()
         base["scaling"] = {"kind": self.scaling, "delta": list(self.delta)}
-        base["summary"] = [r.__dict__ | {} for r in self.summary()]
+        base["summary"] = [dict(r.__dict__) for r in self.summary()]
         return base
 
     def __str__(self) -> str:
@@ -691,7 +695,7 @@ def _parameter_point(loss, arch: Architecture, r: RRMP, assignment, filters, sig
     fs = [np.asarray(f, dtype=float) for f in filters]
     grads = parameter_gradient(loss, fs)
     gnorm = float(np.sqrt(sum(float(np.dot(g, g)) for g in grads)))
-    Q, b, _ = _loss_parts(loss)
+    Q, b = _loss_parts(loss)
     w = _conv_all(fs)
     # size of the gradient's terms: |g| times the largest |u_i|
     scale = 2 * (np.linalg.norm(Q, 2) * np.linalg.norm(w) + np.linalg.norm(b))
@@ -915,6 +919,3 @@ def render_summary(result: LiftResult, fmt: str = "table") -> str:
     if fmt == "latex":
         return text + "\n% " + note + "\n"
     return text + "\n\n" + note + "\n"
-
-
-SUMMARY_FORMATS = ("table", "md", "latex", "csv")

@@ -73,13 +73,9 @@ def outcome_figure(result) -> Figure:
     fig = _new(min(16.0, 1.2 + sum(widths)), 4.4)
     axes = fig.subplots(1, len(targets), sharey=True, gridspec_kw={"width_ratios": widths}, squeeze=False)[0]
     for ax, t in zip(axes, targets):
-        xs = np.arange(len(t.limits))
-        shares = [100 * lim.share for lim in t.limits]
-        colours = [REGION_COLOURS.get(lim.region, "#000000") for lim in t.limits]
-        ax.bar(xs, shares, color=colours, width=0.7)
-        for x, lim, s in zip(xs, t.limits, shares):
-            ax.annotate(f"{s:.1f}%\nloss {lim.mean_loss:.2g}", (x, s), xytext=(0, 3), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=8)
+        xs = _share_bars(ax, [100 * lim.share for lim in t.limits],
+                         [REGION_COLOURS.get(lim.region, "#000000") for lim in t.limits],
+                         [f"{lim.mean_loss:.2g}" for lim in t.limits])
         ax.set_xticks(xs, [lim.rrmp for lim in t.limits], fontsize=9)
         ax.set_xlim(-0.6, len(t.limits) - 0.4)
         ax.set_title(f"target {t.rrmp}\n{100 * t.share:.1f}% of targets", fontsize=10)
@@ -87,8 +83,7 @@ def outcome_figure(result) -> Figure:
         ax.set_yticks([0, 25, 50, 75, 100])
         ax.set_xlabel("limit rrmp", fontsize=9)
     axes[0].set_ylabel("share of runs (%)")
-    handles = [_patch(c, r) for r, c in REGION_COLOURS.items() if r != "?"]
-    fig.legend(handles=handles, loc="upper right", fontsize=8, frameon=False, ncol=3)
+    fig.legend(handles=_region_handles(), loc="upper right", fontsize=8, frameon=False, ncol=3)
     fig.suptitle(f"Gradient descent limits, {result.architecture.label()}, {result.runs} runs, "
                  f"seed {result.seed}", fontsize=11, x=0.02, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.93))
@@ -116,13 +111,9 @@ def limits_figure(result) -> Figure:
     rows = result.rows
     fig = _new(max(5.0, 1.3 * len(rows) + 2.0), 4.4)
     ax = fig.add_subplot(1, 1, 1)
-    xs = np.arange(len(rows))
-    colours = [_TYPE_MARKERS.get(r.type or "does not lift", ("", "#999999", 0))[1] for r in rows]
     shares = [100 * r.share for r in rows]
-    ax.bar(xs, shares, color=colours, width=0.7)
-    for x, r, s in zip(xs, rows, shares):
-        ax.annotate(f"{s:.1f}%\nloss {r.mean_loss:.3g}", (x, s), xytext=(0, 3), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
+    xs = _share_bars(ax, shares, [_TYPE_MARKERS.get(r.type or "does not lift", ("", "#999999", 0))[1] for r in rows],
+                     [f"{r.mean_loss:.3g}" for r in rows])
     labels = [f"{r.rrmp}\n{r.pattern or 'unmatched'}\n{r.type or ''}" for r in rows]
     ax.set_xticks(xs, labels, fontsize=8)
     ax.set_xlim(-0.6, len(rows) - 0.4)
@@ -134,10 +125,26 @@ def limits_figure(result) -> Figure:
     return fig
 
 
-def _patch(colour: str, label: str):
+def _share_bars(ax, shares, colours, losses) -> np.ndarray:
+    """Bars of ``shares`` (percent), each labelled with its share and its
+    formatted mean loss; returns the bars' x positions."""
+    xs = np.arange(len(shares))
+    ax.bar(xs, shares, color=colours, width=0.7)
+    for x, s, loss in zip(xs, shares, losses):
+        ax.annotate(f"{s:.1f}%\nloss {loss}", (x, s), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
+    return xs
+
+
+def _patch(colour: str, label: str, **style):
     from matplotlib.patches import Patch
 
-    return Patch(facecolor=colour, label=label)
+    return Patch(facecolor=colour, label=label, **style)
+
+
+def _region_handles() -> list:
+    # "?" marks an unclassified limit, not a region worth a legend entry
+    return [_patch(c, r) for r, c in REGION_COLOURS.items() if r != "?"]
 
 
 def _point_kind(param) -> str:
@@ -196,12 +203,6 @@ def critical_loss_figure(lifted) -> Figure:
     return fig
 
 
-def _graph(arch: Architecture):
-    from critlcn.strata import strata_graph
-
-    return strata_graph(arch)
-
-
 def strata_figure(arch: Architecture) -> Figure:
     """The strata graph (closure order) of ``arch``'s degree: one row per
     stratum dimension (generic strata on top), nodes coloured by region,
@@ -213,7 +214,9 @@ def strata_figure(arch: Architecture) -> Figure:
     >>> len(fig.axes[0].texts) >= 9
     True
     """
-    return strata_graph_figure(_graph(arch))
+    from critlcn.strata import strata_graph
+
+    return strata_graph_figure(strata_graph(arch))
 
 
 def plot_strata(graph, path: str) -> str:
@@ -270,10 +273,7 @@ def strata_graph_figure(g) -> Figure:
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    handles = [_patch(c, r) for r, c in REGION_COLOURS.items() if r != "?"]
-    from matplotlib.patches import Patch
-
-    handles.append(Patch(facecolor="white", edgecolor="#333333", ls="--", label="incompatible"))
+    handles = _region_handles() + [_patch("white", "incompatible", edgecolor="#333333", ls="--")]
     ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     label = "k=(" + str(g.graph.get("k", "?")) + ")"
     ax.set_title(f"Strata of degree {g.graph.get('degree', '?')} (arrows: closure), regions for {label}", fontsize=10)
@@ -317,9 +317,18 @@ def save_figure(fig: Figure, path: str) -> str:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".critlcn-", suffix="." + ext)
     except OSError as err:
         raise CritlcnError(f"cannot write plot {path}: {err.strerror}; pick a writable folder") from None
+    _publish_bytes(fd, tmp, path, data)
+    return path
+
+
+def _publish_bytes(fd: int, tmp: str, path: str, data: bytes) -> None:
+    """Write ``data`` to the temporary file ``tmp`` (open as ``fd``, from
+    `tempfile.mkstemp` in ``path``'s folder) and move it to ``path``; on any
+    failure ``tmp`` is removed and ``path`` left as it was."""
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        # mkstemp makes the file private; give it the usual 0666 minus umask
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -328,4 +337,3 @@ def save_figure(fig: Figure, path: str) -> str:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return path
