@@ -427,7 +427,8 @@ def polish_run(loss, filters: Sequence[np.ndarray], threshold: float, iterations
     >>> out is not None and out[2] <= 1e-12
     True
     """
-    from critlcn.lift import classify_hessian, parameter_gradient, parameter_hessian, scaling_directions
+    from critlcn.lift import (classify_hessian, parameter_gradient, parameter_hessian, scaling_complement,
+                              scaling_directions)
 
     fs = [np.array(f, dtype=float) for f in filters]
     sizes = np.cumsum([0] + [f.size for f in fs])
@@ -444,12 +445,10 @@ def polish_run(loss, filters: Sequence[np.ndarray], threshold: float, iterations
             return fs, float(val), gn
         H = parameter_hessian(loss, fs)
         S = scaling_directions(fs)
-        kind, neg, _ = classify_hessian(H, S, tol=1e-9)
+        _, neg, _ = classify_hessian(H, S, tol=1e-9)
         if neg:
             return None
-        n = H.shape[0]
-        q, _ = np.linalg.qr(np.concatenate([S, np.eye(n)], axis=1))
-        B = q[:, S.shape[1] : n]
+        B = scaling_complement(S)
         y, *_ = np.linalg.lstsq(B.T @ H @ B, -B.T @ g, rcond=1e-12)
         x = np.concatenate(fs) + B @ y
         if np.linalg.norm(x - x0) > max_move * np.linalg.norm(x0):

@@ -46,6 +46,7 @@ __all__ = [
     "parameter_gradient",
     "parameter_hessian",
     "scaling_directions",
+    "scaling_complement",
     "classify_hessian",
     "ParameterPoint",
     "LiftedPoint",
@@ -477,6 +478,23 @@ def scaling_directions(filters: Sequence) -> np.ndarray:
     return q
 
 
+def scaling_complement(scaling: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (columns) of the orthogonal complement of the
+    columns of ``scaling`` (orthonormal, e.g. `scaling_directions`).
+
+    Examples
+    --------
+    >>> B = scaling_complement(scaling_directions([np.array([1.0]), np.array([1.0])]))
+    >>> B.shape, round(abs(float(B[0, 0] - B[1, 0])), 12)
+    ((2, 1), 0.0)
+    """
+    n, m = scaling.shape
+    if not m:
+        return np.eye(n)
+    q, _ = np.linalg.qr(np.concatenate([scaling, np.eye(n)], axis=1))
+    return q[:, m:n]
+
+
 def classify_hessian(H: np.ndarray, scaling: np.ndarray, tol: float = EIGEN_TOL) -> tuple[str, int, np.ndarray]:
     """Type of a critical point from its Hessian with the scaling directions
     (columns of ``scaling``) removed: ``('minimum' | 'saddle' | 'degenerate',
@@ -487,12 +505,7 @@ def classify_hessian(H: np.ndarray, scaling: np.ndarray, tol: float = EIGEN_TOL)
     >>> classify_hessian(np.diag([1.0, -2.0, 0.0]), np.array([[0.0], [0.0], [1.0]]))[:2]
     ('saddle', 1)
     """
-    n = H.shape[0]
-    if scaling.shape[1]:
-        q, _ = np.linalg.qr(np.concatenate([scaling, np.eye(n)], axis=1))
-        basis = q[:, scaling.shape[1] : n]
-    else:
-        basis = np.eye(n)
+    basis = scaling_complement(scaling)
     eig = np.linalg.eigvalsh(basis.T @ H @ basis)
     cut = tol * max(1.0, float(np.max(np.abs(eig)))) if eig.size else 0.0
     neg = int(np.sum(eig < -cut))
