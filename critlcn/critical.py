@@ -27,6 +27,7 @@ import numpy as np
 from critlcn import homotopy
 from critlcn.architecture import Architecture
 from critlcn.errors import CritlcnError
+from critlcn.parallel import Progress, pmap
 from critlcn.polynomials import rrmp_of_form
 from critlcn.rrmp import RRMP, enumerate_rrmps, partitions, region
 from critlcn.systems import (
@@ -436,18 +437,11 @@ def get_start(partition, directory: str | None = None, rebuild: bool = False, sa
 
 
 # ---------------------------------------------------------------------------
-# parallel map over processes (phcpy is not thread safe)
+# parallel map over processes or a Dask cluster (phcpy is not thread safe)
 
 
-def _pmap(func, items, jobs: int):
-    items = list(items)
-    if jobs <= 1 or len(items) <= 1:
-        return [func(it) for it in items]
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(func, items))
+def _pmap(func, items, jobs: int, scheduler: str | None = None, progress=None):
+    return pmap(func, items, jobs=jobs, scheduler=scheduler, progress=progress)
 
 
 def _track_unit(args):
@@ -726,7 +720,7 @@ def _real_points(arch: Architecture, loss, sol: PartitionSolution) -> list[Criti
 
 
 def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed: int = 0, jobs: int = 1,
-          cache: str | None = None) -> SolveResult:
+          cache: str | None = None, scheduler: str | None = None, progress: bool | None = False) -> SolveResult:
     """Every critical point of the square loss ``loss`` on the strata of ``arch``.
 
     Parameters
@@ -743,6 +737,12 @@ def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed
         Worker processes.
     cache : str, optional
         Folder of start systems (default: the package's ``systems/``).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler: path tracking runs on its
+        workers instead of local processes (results are identical).
+    progress : bool or None
+        Progress line on stderr: True, False, or None for "when stderr is a
+        terminal".
 
     Examples
     --------
@@ -766,7 +766,7 @@ def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed
             starts[lam] = st
     # start systems missing from the cache (e.g. d > 7) are built now, in parallel
     missing = [lam for lam in lams if lam not in starts]
-    for lam, st in zip(missing, _pmap(_build_unit, [(lam, cache) for lam in missing], jobs)):
+    for lam, st in zip(missing, _pmap(_build_unit, [(lam, cache) for lam in missing], jobs, scheduler)):
         starts[lam] = st
     p1 = parameters(loss.Q, loss.b)
     p1 = p1 / np.linalg.norm(p1)
@@ -780,7 +780,8 @@ def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed
             if b.size:
                 units.append((st.chart, st.parameters, p1, st.solutions[b], *gammas[lam]))
                 owners.append(lam)
-    raws = _pmap(_track_unit, units, jobs)
+    bar = Progress("tracking", total=len(units), enabled=None if progress is None else bool(progress))
+    raws = _pmap(_track_unit, units, jobs, scheduler, progress=lambda raw: bar.advance(paths=len(raw)))
     strata, points = [], []
     for lam in lams:
         parts = [r for r, o in zip(raws, owners) if o == lam]
