@@ -62,67 +62,98 @@ def _dataset_and_loss(arch, data_path, allow_singular):
 
 
 # ---------------------------------------------------------------------------
-# renderers
+# renderers: function-space statistics, then parameter space (issue 4)
 
 
-def _fmt(x) -> str:
-    return "-" if x is None else str(x)
+def _strata_rows(result):
+    head = ["partition", "rrmps", "paths", "valid", "expected", "real", "spurious", "failed"]
+    rows = [[" ".join(map(str, s.partition)), ",".join(s.rrmps), s.paths_tracked, s.valid, s.expected,
+             s.real, s.spurious, s.failed] for s in result.strata]
+    return head, rows
 
 
-def render_table(result) -> str:
-    """Plain-text report: summary, per-partition table, critical points."""
-    lines = [str(result), ""]
-    head = ("partition", "rrmps", "paths", "valid", "expected", "real", "spurious", "failed")
-    rows = [(" ".join(map(str, s.partition)), ",".join(s.rrmps), s.paths_tracked, s.valid, _fmt(s.expected),
-             s.real, s.spurious, s.failed) for s in result.strata]
-    lines += _columns(head, rows)
-    lines.append("")
-    head = ("rrmp", "region", "compatible", "loss", "filter")
-    rows = [(str(p.rrmp), p.region, "yes" if p.compatible else "no", f"{p.loss:.6g}",
-             " ".join(f"{v:.4g}" for v in p.filter)) for p in result.points]
-    lines += _columns(head, rows)
-    return "\n".join(lines)
+def _point_rows(lifted):
+    """One row per parameter point, and one per critical point that does not lift."""
+    head = ["rrmp", "region", "loss", "pattern", "type", "neg. eig.", "minimum", "|grad|", "filters (layer 1 first)"]
+    rows = []
+    for p in lifted.points:
+        if not p.parameters:
+            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", None, "does not lift", None, None, None,
+                         p.reason])
+        for q in p.parameters:
+            filters = " | ".join(" ".join(f"{v:.4g}" for v in f) for f in q.filters)
+            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", q.pattern, q.type, q.negative_eigenvalues,
+                         q.minimum, f"{q.gradient_norm:.1e}", filters])
+    return head, rows
 
 
-def _columns(head, rows) -> list[str]:
-    cells = [tuple(map(str, head))] + [tuple(map(str, r)) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-    return ["  ".join(c[i].ljust(widths[i]) for i in range(len(head))).rstrip() for c in cells]
+def _function_rows(result):
+    head = ["rrmp", "region", "compatible", "loss", "end-to-end filter"]
+    rows = [[str(p.rrmp), p.region, p.compatible, f"{p.loss:.6g}", " ".join(f"{v:.4g}" for v in p.filter)]
+            for p in result.points]
+    return head, rows
 
 
-def render_markdown(result) -> str:
-    """Markdown report with the same content as the table."""
-    out = ["# critlcn solve: " + result.architecture.label(), "", "```", str(result), "```", "",
-           "| partition | rrmps | paths | valid | expected | real | spurious | failed |",
-           "|---|---|---|---|---|---|---|---|"]
-    for s in result.strata:
-        out.append(f"| {' '.join(map(str, s.partition))} | {', '.join(s.rrmps)} | {s.paths_tracked} | {s.valid} | "
-                   f"{_fmt(s.expected)} | {s.real} | {s.spurious} | {s.failed} |")
-    out += ["", "| rrmp | region | compatible | loss | filter |", "|---|---|---|---|---|"]
-    for p in result.points:
-        out.append(f"| {p.rrmp} | {p.region} | {'yes' if p.compatible else 'no'} | {p.loss:.6g} | "
-                   f"{' '.join(f'{v:.6g}' for v in p.filter)} |")
-    return "\n".join(out)
+def render(result, lifted, fmt: str) -> str:
+    """The solve report as ``table``, ``md``, ``latex``, ``csv`` or ``json``.
+
+    Tables: the summary, per-partition path statistics, then (with lifting)
+    the summary by rrmp and every parameter point, else the function-space
+    points. CSV: one row per parameter point (or per critical point).
+    """
+    from critlcn.report import render_table, to_json
+
+    if fmt == "json":
+        return to_json(lifted.to_dict() if lifted is not None else result.to_dict())
+    if fmt == "csv":
+        return _render_csv(result, lifted)
+    sections = [("Paths by partition", _strata_rows(result))]
+    if lifted is not None:
+        from critlcn.lift import render_summary
+
+        sections.append(("Parameter-space critical points (one per scaling class)", _point_rows(lifted)))
+    else:
+        sections.append(("Real critical points in function space", _function_rows(result)))
+    summary = str(result)
+    if fmt == "latex":
+        out = ["% " + line for line in summary.splitlines()]
+        out += [render_table(h, r, "latex", title=t) for t, (h, r) in sections]
+        if lifted is not None:
+            out.append(render_summary(lifted, "latex"))
+        return "\n\n".join(out)
+    blocks = [f"# critlcn solve: {result.architecture.label()}\n\n```\n{summary}\n```" if fmt == "md" else summary]
+    for title, (head, rows) in sections:
+        blocks.append((f"### {title}" if fmt == "md" else title + ":") + "\n\n" + render_table(head, rows, fmt))
+    if lifted is not None:
+        blocks.append(("### Summary by rrmp" if fmt == "md" else "Summary by rrmp:") + "\n\n"
+                      + render_summary(lifted, fmt).rstrip())
+    return "\n\n".join(blocks)
 
 
-def render_csv(result) -> str:
-    """One CSV row per real critical point (filter coefficients as w0..wd)."""
+def _render_csv(result, lifted) -> str:
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
     d = result.degree
-    wr.writerow(["rrmp", "partition", "region", "compatible", "loss"] + [f"w{j}" for j in range(d + 1)])
-    for p in result.points:
-        wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)]
-                    + [repr(v) for v in p.filter])
+    base = ["rrmp", "partition", "region", "compatible", "loss"] + [f"w{j}" for j in range(d + 1)]
+    if lifted is None:
+        wr.writerow(base)
+        for p in result.points:
+            wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)]
+                        + [repr(v) for v in p.filter])
+        return buf.getvalue()
+    wr.writerow(base + ["pattern", "type", "negative_eigenvalues", "minimum", "gradient_norm", "filters"])
+    for p in lifted.points:
+        left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)] + \
+            [repr(v) for v in p.filter]
+        if not p.parameters:
+            wr.writerow(left + ["", "does not lift: " + str(p.reason), "", "", "", ""])
+        for q in p.parameters:
+            wr.writerow(left + [q.pattern, q.type, q.negative_eigenvalues, q.minimum or "", repr(q.gradient_norm),
+                                json.dumps([list(f) for f in q.filters])])
     return buf.getvalue()
 
 
-RENDERERS = {
-    "table": render_table,
-    "json": lambda r: json.dumps(r.to_dict(), indent=2),
-    "md": render_markdown,
-    "csv": render_csv,
-}
+FORMATS = ("table", "json", "md", "csv", "latex")
 
 
 # ---------------------------------------------------------------------------
@@ -135,20 +166,38 @@ RENDERERS = {
               help="dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4)")
 @click.option("--all-strata", is_flag=True, help="solve every partition of d, not only compatible strata")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="table", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="output format")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
 @click.option("--allow-singular", is_flag=True, help="continue when the data's Q is singular")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="run path tracking on the Dask cluster at ADDRESS (e.g. tcp://host:8786)")
+@click.option("--init", "init_path", type=click.Path(dir_okay=False), default=None,
+              help="initialisation .npz (w1 … wL): scale parameter points to its gradient-flow invariants")
+@click.option("--no-lift", is_flag=True, help="function space only: skip lifting to parameter space")
+@click.option("--quiet", is_flag=True, help="no progress line on stderr")
 @friendly
-def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs):
-    """Find every critical point of the square loss on the function space."""
+def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs, scheduler, init_path, no_lift, quiet):
+    """Find every critical point of the square loss, in function space and,
+    through every compatible factorisation, in parameter space."""
     from critlcn.critical import solve as run
 
     arch = _arch(k)
     ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
-    result = run(arch, loss, ds, all_strata=all_strata, seed=seed, jobs=jobs)
-    emit(RENDERERS[fmt](result), output)
+    init = None
+    if init_path is not None:
+        from critlcn.lift import load_init
+
+        init = load_init(init_path, arch)  # bad files fail before the solve, not after
+    result = run(arch, loss, ds, all_strata=all_strata, seed=seed, jobs=jobs, scheduler=scheduler,
+                 progress=False if quiet else None)
+    lifted = None
+    if not no_lift:
+        from critlcn.lift import lift
+
+        lifted = lift(arch, loss, result.points, init=init, solve=result)
+    emit(render(result, lifted, fmt), output)
 
 
 @click.group("systems", cls=KGroup, invoke_without_command=True)
