@@ -9,7 +9,9 @@ Sections (each quotes ratios against a baseline measured in the same run):
   blackbox on every stratum, d = 4..7, and ``solve --all-strata`` at d = 8);
 * descent: scripts/benchmark_descent.py (vectorised gradient descent runs).
 
-Run:  .venv/bin/python scripts/benchmark.py [--skip solve] [--skip descent]
+Run:  .venv/bin/python scripts/benchmark.py [--reuse solve] [--reuse descent]
+(the solve section at d = 7 takes about 15 minutes; --reuse takes a section
+from the BENCHMARKS_*.md its script wrote last time, and says so)
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -89,28 +90,33 @@ def enumerate_section() -> str:
     return text
 
 
-def run_script(name: str, extra: list[str]) -> str:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "section.md"
-        subprocess.run([sys.executable, str(ROOT / "scripts" / name), "--out", str(out), *extra], check=True)
-        return out.read_text().strip()
+def section(script: str, output: str, rerun: bool, extra: list[str]) -> str:
+    """Run ``script`` (which writes ``output``) unless told to reuse the file it
+    wrote last time; its headings move one level down."""
+    path = ROOT / output
+    if rerun or not path.exists():
+        subprocess.run([sys.executable, str(ROOT / "scripts" / script), "--out", str(path), *extra], check=True)
+    text = path.read_text().strip()
+    note = "" if rerun else f"*(reused from `{output}`, written by `scripts/{script}`)*\n\n"
+    return note + "\n".join("#" + line if line.startswith("#") else line for line in text.splitlines())
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--skip", action="append", default=[], choices=["enumerate", "solve", "descent"])
+    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "descent"],
+                    help="take this section from its last BENCHMARKS_*.md instead of rerunning it")
+    ap.add_argument("--solve-max-degree", type=int, default=7, help="largest degree of the solve section")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = ap.parse_args(argv)
     sections = []
     header = (f"# Benchmarks\n\ncritlcn {__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
               f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}. Regenerate with "
               "`.venv/bin/python scripts/benchmark.py`.\n")
-    if "enumerate" not in args.skip:
-        sections.append("## Enumeration and compatibility\n\n" + enumerate_section())
-    if "solve" not in args.skip:
-        sections.append("## Solving\n\n" + run_script("benchmark_solve.py", []))
-    if "descent" not in args.skip:
-        sections.append("## Gradient descent\n\n" + run_script("benchmark_descent.py", []))
+    sections.append("## Enumeration and compatibility\n\n" + enumerate_section())
+    sections.append("## Solving\n\n" + section("benchmark_solve.py", "BENCHMARKS_SOLVE.md", "solve" not in args.reuse,
+                                                 ["--max-degree", str(args.solve_max_degree)]))
+    sections.append("## Gradient descent\n\n" + section("benchmark_descent.py", "BENCHMARKS_DESCENT.md",
+                                                          "descent" not in args.reuse, []))
     text = header + "\n" + "\n\n".join(sections) + "\n"
     print(text)
     Path(args.out).write_text(text)
