@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 import networkx as nx
 
 from critlcn import __version__
-from critlcn.clikit import KGroup, architecture_from, emit, friendly, k_option, strides_option, write_text
+from critlcn.clikit import KGroup, architecture_from, emit, friendly, k_option, strides_option
 from critlcn.compatibility import compatibility_table, stratum_info, stratum_infos
 from critlcn.errors import CritlcnError
 from critlcn.report import render_table, to_json
@@ -152,18 +150,12 @@ def _dot(graph) -> str:
     return "\n".join(lines)
 
 
-# Commands that live in their own modules, registered while they are written.
-for _module, _names in (("critlcn._cli_solve", ("solve", "systems", "data")),
-                        ("critlcn._cli_experiment", ("experiment", "report"))):
-    try:
-        _mod = importlib.import_module(_module)
-    except ModuleNotFoundError as _err:
-        if _err.name != _module:
-            raise
-        continue
-    for _name in _names:
-        if hasattr(_mod, _name):
-            main.add_command(getattr(_mod, _name))
+# Commands that live in their own modules (each keeps its heavy imports lazy).
+from critlcn._cli_experiment import experiment, report  # noqa: E402
+from critlcn._cli_solve import data, solve, systems  # noqa: E402
+
+for _command in (solve, systems, data, experiment, report):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -133,3 +133,10 @@ def test_failed_write_leaves_nothing(run_cli, tmp_path):
         assert res.returncode == 0 and (ro / "x.txt").read_text().startswith("architecture")
     else:
         assert res.returncode == 2 and list(ro.iterdir()) == []
+
+
+def test_strata_plot_is_a_png(run_cli, tmp_path):
+    target = tmp_path / "strata.png"
+    res = run_cli("strata", "--k", "3", "2", "2", "--plot", target, "--output", tmp_path / "g.json")
+    assert res.returncode == 0, res.stderr
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
