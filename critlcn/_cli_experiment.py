@@ -325,9 +325,6 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular):
 
 
 def _write_bytes(path: str, data: bytes) -> None:
-    import tempfile
+    from critlcn.files import atomic_write
 
-    from critlcn.plots import _publish_bytes
-
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".critlcn-")
-    _publish_bytes(fd, tmp, path, data)
+    atomic_write(path, data)

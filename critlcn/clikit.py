@@ -10,11 +10,11 @@ import functools
 import re
 import os
 import sys
-import tempfile
 
 import click
 
 from critlcn.errors import CritlcnError
+from critlcn.files import atomic_write
 
 __all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KGroup"]
 
@@ -48,17 +48,9 @@ def write_text(path: str, text: str) -> None:
     if not os.path.isdir(directory):
         raise CritlcnError(f"cannot write {path}: folder {directory} does not exist; create it or pick another --output")
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".critlcn-", suffix=".tmp")
+        atomic_write(path, text)
     except OSError as err:
         raise CritlcnError(f"cannot write {path}: {err.strerror}; pick a writable --output") from None
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def emit(text: str, output: str | None) -> None:

@@ -338,26 +338,16 @@ def save(dataset: Dataset, path: str) -> None:
     >>> save(dataset_from_arrays([[1.0, 2.0]], [[3.0]]), p); sorted(np.load(p).files)
     ['X', 'Y']
     """
-    import tempfile
+    import io
+
+    from critlcn.files import atomic_write
 
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise CritlcnError(f"cannot write {path}: folder {directory} does not exist; create it or pick another --out")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".critlcn-", suffix=".npz")
+    buf = io.BytesIO()
+    np.savez(buf, X=dataset.X, Y=dataset.Y)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, X=dataset.X, Y=dataset.Y)
-        _publish(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _publish(tmp: str) -> None:
-    # mkstemp creates files readable by the owner only; give them the usual
-    # permissions (0666 minus the umask) before they take their final name
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+        atomic_write(path, buf.getvalue())
+    except OSError as err:
+        raise CritlcnError(f"cannot write {path}: {err.strerror}; pick a writable --out") from None

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from critlcn.architecture import Architecture
 from critlcn.errors import CritlcnError
+from critlcn.files import atomic_write
 from critlcn.rrmp import RRMP
 
 __all__ = [
@@ -314,26 +315,6 @@ def save_figure(fig: Figure, path: str) -> str:
         raise CritlcnError(f"cannot write plot {path}: folder {directory} does not exist; create it or pick another --plot")
     data = figure_bytes(fig, ext)
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".critlcn-", suffix="." + ext)
+        return atomic_write(path, data)
     except OSError as err:
         raise CritlcnError(f"cannot write plot {path}: {err.strerror}; pick a writable folder") from None
-    _publish_bytes(fd, tmp, path, data)
-    return path
-
-
-def _publish_bytes(fd: int, tmp: str, path: str, data: bytes) -> None:
-    """Write ``data`` to the temporary file ``tmp`` (open as ``fd``, from
-    `tempfile.mkstemp` in ``path``'s folder) and move it to ``path``; on any
-    failure ``tmp`` is removed and ``path`` left as it was."""
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        # mkstemp makes the file private; give it the usual 0666 minus umask
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -4,10 +4,8 @@ regions and the closure order (MATH.md §2, §3).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 from critlcn.errors import CritlcnError
 

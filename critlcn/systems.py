@@ -676,27 +676,9 @@ def load_start(partition, directory: str | None = None) -> StartSystem | None:
 def save_start(start: StartSystem, directory: str | None = None) -> str:
     """Write ``start`` atomically to its cache file; returns the path."""
     import json
-    import tempfile
+
+    from critlcn.files import atomic_write
 
     path = cache_path(start.partition, directory)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".critlcn-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(start.to_dict(), fh, indent=1)
-            fh.write("\n")
-        _publish(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def _publish(tmp: str) -> None:
-    # mkstemp creates files readable by the owner only; give them the usual
-    # permissions (0666 minus the umask) before they take their final name
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    return atomic_write(path, json.dumps(start.to_dict(), indent=1) + "\n")

@@ -140,3 +140,12 @@ def test_strata_plot_is_a_png(run_cli, tmp_path):
     res = run_cli("strata", "--k", "3", "2", "2", "--plot", target, "--output", tmp_path / "g.json")
     assert res.returncode == 0, res.stderr
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_output_files_get_the_usual_permissions(run_cli, tmp_path):
+    # the temporary file behind an atomic write is private; the result must not be
+    umask = os.umask(0)
+    os.umask(umask)
+    target = tmp_path / "rows.json"
+    assert run_cli("enumerate", "--k", "3", "2", "--format", "json", "--output", target).returncode == 0
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
