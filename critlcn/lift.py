@@ -32,7 +32,7 @@ from scipy.optimize import brentq
 from critlcn.architecture import Architecture
 from critlcn.compatibility import colours, count_assignments, labelled_assignments, pattern_string
 from critlcn.errors import CritlcnError
-from critlcn.polynomials import end_to_end, rotate_form
+from critlcn.polynomials import closest_pair, end_to_end, rotate_form
 from critlcn.rrmp import RRMP
 
 __all__ = [
@@ -115,14 +115,7 @@ def _cluster_roots(roots: np.ndarray, n_clusters: int) -> list[list[complex]]:
     until ``n_clusters`` remain."""
     clusters = [[z] for z in roots]
     while len(clusters) > n_clusters:
-        cents = [np.mean(c) for c in clusters]
-        best = None
-        for a in range(len(clusters)):
-            for b in range(a + 1, len(clusters)):
-                dist = abs(cents[a] - cents[b]) / (1.0 + min(abs(cents[a]), abs(cents[b])))
-                if best is None or dist < best[0]:
-                    best = (dist, a, b)
-        _, a, b = best
+        _, a, b = closest_pair([np.mean(c) for c in clusters])
         clusters = [c for i, c in enumerate(clusters) if i not in (a, b)] + [clusters[a] + clusters[b]]
     return clusters
 

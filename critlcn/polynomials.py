@@ -23,6 +23,7 @@ __all__ = [
     "form_from_roots",
     "form_roots",
     "rotate_form",
+    "closest_pair",
     "root_clusters",
     "rrmp_of_form",
 ]
@@ -194,6 +195,25 @@ def _well_placed(w: np.ndarray) -> np.ndarray:
     return best
 
 
+def closest_pair(centres) -> tuple[float, int, int]:
+    """The two closest of ``centres`` (complex numbers, at least two) in the
+    relative distance ``|a − b| / (1 + min(|a|, |b|))``: ``(distance, i, j)``.
+
+    Examples
+    --------
+    >>> dist, i, j = closest_pair([0.0, 5.0, 5.1, 1.0])
+    >>> round(dist, 6), i, j
+    (0.016667, 1, 2)
+    """
+    best = None
+    for a in range(len(centres)):
+        for b in range(a + 1, len(centres)):
+            dist = abs(centres[a] - centres[b]) / (1.0 + min(abs(centres[a]), abs(centres[b])))
+            if best is None or dist < best[0]:
+                best = (float(dist), a, b)
+    return best
+
+
 def root_clusters(w, tol: float = 1e-10):
     """Distinct roots of ``π(w)`` with multiplicities, in a rotated affine chart.
 
@@ -225,13 +245,7 @@ def root_clusters(w, tol: float = 1e-10):
     d = len(roots)
     while len(clusters) > 1:
         # merge the two closest cluster centres
-        best = None
-        for a in range(len(centres)):
-            for b in range(a + 1, len(centres)):
-                dist = abs(centres[a] - centres[b]) / (1.0 + min(abs(centres[a]), abs(centres[b])))
-                if best is None or dist < best[0]:
-                    best = (dist, a, b)
-        dist, a, b = best
+        dist, a, b = closest_pair(centres)
         # an m-fold root known to accuracy tol splits by about tol^(1/m):
         # clusters farther apart than that for any m <= d cannot be one root
         if dist > 10 * tol ** (1.0 / d):
