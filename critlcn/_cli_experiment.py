@@ -16,22 +16,13 @@ import platform
 import click
 import numpy as np
 
-from critlcn.clikit import architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import KCommand, architecture_from, emit, friendly, k_option, write_text
 from critlcn.errors import CritlcnError
 
 __all__ = ["experiment", "report", "build_report"]
 
 #: Degree above which experiments are refused (the solver check needs start systems).
 MAX_EXPERIMENT_DEGREE = 10
-
-
-class _KCommand(click.Command):
-    """``--k`` takes several values after one flag also when the command runs on its own."""
-
-    def parse_args(self, ctx, args):
-        from critlcn.clikit import join_k_values
-
-        return super().parse_args(ctx, join_k_values(list(args)))
 
 
 def _arch(k):
@@ -62,7 +53,7 @@ def _positive(value, name: str) -> None:
         raise CritlcnError(f"{name} must be a positive whole number, got {value}")
 
 
-@click.command("experiment", cls=_KCommand)
+@click.command("experiment", cls=KCommand)
 @k_option()
 @click.option("--runs", type=int, default=1000, show_default=True, help="gradient-descent runs")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
@@ -275,7 +266,7 @@ def _html(title: str, sections, images) -> str:
     return "\n".join(out)
 
 
-@click.command("report", cls=_KCommand)
+@click.command("report", cls=KCommand)
 @k_option()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
               help="dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4)")

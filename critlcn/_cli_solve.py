@@ -17,29 +17,14 @@ import click
 import numpy as np
 
 from critlcn.architecture import Architecture, check_degree
-from critlcn.clikit import architecture_from, emit, friendly, join_k_values, k_option, write_text
+from critlcn.clikit import KCommand, KSubGroup, architecture_from, emit, friendly, k_option, write_text
 from critlcn.errors import CritlcnError
 
-__all__ = ["solve", "systems", "build_cache", "data", "synth", "KCommand", "KGroup"]
+__all__ = ["solve", "systems", "build_cache", "data", "synth"]
 
 #: Degree above which solving is refused: start systems are built on the fly
 #: above the cached degrees and their cost grows quickly with d.
 MAX_SOLVE_DEGREE = 10
-
-
-class KCommand(click.Command):
-    """A command whose ``--k`` takes several values after one flag, also when
-    invoked on its own (under ``critlcn`` the main group already joins them)."""
-
-    def parse_args(self, ctx, args):
-        return super().parse_args(ctx, join_k_values(list(args)))
-
-
-class KGroup(click.Group):
-    """A group whose own ``--k`` takes several values after one flag."""
-
-    def parse_args(self, ctx, args):
-        return super().parse_args(ctx, join_k_values(list(args)))
 
 
 def _arch(k) -> Architecture:
@@ -200,7 +185,7 @@ def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs, sch
     emit(render(result, lifted, fmt), output)
 
 
-@click.group("systems", cls=KGroup, invoke_without_command=True)
+@click.group("systems", cls=KSubGroup, invoke_without_command=True)
 @k_option()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
               help="dataset .npz; default: the shipped dataset (degree 4)")

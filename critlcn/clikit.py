@@ -16,7 +16,7 @@ import click
 from critlcn.errors import CritlcnError
 from critlcn.files import atomic_write
 
-__all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KGroup"]
+__all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup"]
 
 
 def friendly(func):
@@ -134,6 +134,21 @@ def k_option(multiple: bool = False):
 def strides_option():
     """The ``--strides S1 S2 ...`` option (only stride one is supported)."""
     return click.option("--strides", default=None, metavar="S1 S2 ...", help="strides, one per layer (only 1 for now)")
+
+
+class KCommand(click.Command):
+    """A command whose ``--k`` takes several values after one flag, also when
+    invoked on its own (under ``critlcn`` the main group already joins them)."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, join_k_values(list(args)))
+
+
+class KSubGroup(click.Group):
+    """A subgroup whose own ``--k`` takes several values after one flag."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, join_k_values(list(args)))
 
 
 class KGroup(click.Group):

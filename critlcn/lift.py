@@ -32,7 +32,7 @@ from scipy.optimize import brentq
 from critlcn.architecture import Architecture
 from critlcn.compatibility import colours, count_assignments, labelled_assignments, pattern_string
 from critlcn.errors import CritlcnError
-from critlcn.polynomials import closest_pair, end_to_end, rotate_form
+from critlcn.polynomials import closest_pair, rotate_form
 from critlcn.rrmp import RRMP
 
 __all__ = [
@@ -257,7 +257,7 @@ def layer_filters(fact: Factorisation, assignment: Sequence[Sequence[int]], arch
 
     Examples
     --------
-    >>> from critlcn.polynomials import form_from_roots
+    >>> from critlcn.polynomials import end_to_end, form_from_roots
     >>> arch = Architecture((3, 2))
     >>> f = factor_form(form_from_roots([1.0, 2.0, 3.0]), RRMP.parse("111|0"))
     >>> fs = layer_filters(f, [(0,), (0,), (1,)], arch)
@@ -283,6 +283,7 @@ def balanced(filters: Sequence) -> tuple[np.ndarray, ...]:
 
     Examples
     --------
+    >>> from critlcn.polynomials import end_to_end
     >>> fs = balanced([np.array([4.0, 0.0]), np.array([0.0, -1.0])])
     >>> [float(np.linalg.norm(f)) for f in fs]
     [2.0, 2.0]
@@ -317,6 +318,7 @@ def scale_to_invariants(filters: Sequence, delta) -> tuple[np.ndarray, ...]:
 
     Examples
     --------
+    >>> from critlcn.polynomials import end_to_end
     >>> fs = scale_to_invariants([np.array([1.0, 1.0]), np.array([2.0])], [0.0, 3.0])
     >>> np.round(invariants(fs), 12), np.round(end_to_end(fs), 12)
     (array([0., 3.]), array([2., 2.]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -225,6 +224,7 @@ def plot_strata(graph, path: str) -> str:
 
     Examples
     --------
+    >>> import tempfile
     >>> from critlcn.strata import strata_graph
     >>> p = os.path.join(tempfile.mkdtemp(), "g.png")
     >>> plot_strata(strata_graph(Architecture((4, 2))), p) == p
@@ -303,6 +303,7 @@ def save_figure(fig: Figure, path: str) -> str:
 
     Examples
     --------
+    >>> import tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "strata.svg")
     >>> save_figure(strata_figure(Architecture((2, 2))), p) == p and os.path.getsize(p) > 0
     True

@@ -232,7 +232,7 @@ def test_interrupted_cache_build_resumes(tmp_path):
 
 def test_rebuild_flag_rebuilds(tmp_path):
     from critlcn.critical import build_cache, build_start
-    from critlcn.systems import cache_path, load_start, random_chart, save_start
+    from critlcn.systems import cache_path, random_chart, save_start
 
     rng = np.random.default_rng(99)  # a valid start system, but not the one a build makes
     save_start(build_start((2,), rng, chart=random_chart((2,), rng), target=4), str(tmp_path))
