@@ -67,6 +67,11 @@ __all__ = [
 ROOT_SEPARATION = 1e-7
 #: Endpoints with a relative residual above this after Newton did not converge.
 BACKWARD_ERROR = 1e-9
+#: End points with a coordinate larger than this went to infinity: the random
+#: unitary chart puts genuine solutions at moderate coordinates (at most ~70 over
+#: every cached start system), while a diverging path can reach a point with a
+#: tiny *relative* residual (`phc -b` returned one with t ≈ 2e10, c ≈ 5e-14).
+DIVERGED = 1e8
 #: Relative distance under which two solutions are the same point.
 DUPLICATE = 1e-7
 #: Relative imaginary part under which a solution counts as real.
@@ -119,7 +124,7 @@ class Endpoints:
 
     ``status[i]`` is ``'valid'``, ``'duplicate'`` (same point as an earlier
     valid one), ``'spurious'`` (converged but colliding roots or ``c = 0``) or
-    ``'failed'`` (diverged or did not converge).
+    ``'failed'`` (diverged — a coordinate above `DIVERGED` — or did not converge).
     """
 
     points: np.ndarray
@@ -202,7 +207,7 @@ def classify_endpoints(assembled: Assembled, points, reference_norm: float, know
         err = assembled.backward_error(Xr)
     kept = [] if known is None else [np.asarray(k) for k in np.atleast_2d(known) if np.size(k)]
     for i, x in enumerate(Xr):
-        if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR):
+        if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR and np.max(np.abs(x)) <= DIVERGED):
             status.append("failed")
             continue
         w = chart.form(x)

@@ -122,12 +122,40 @@ def test_phc_solves_written_files_to_the_reference_count(tmp_path, lam):
     Q, b = M @ M.T + 0.1 * np.eye(d + 1), rng.normal(size=d + 1)
     chart = load_start(lam).chart
     assembled = critical_system(chart).assemble(parameters(Q, b))
-    infile, outfile = tmp_path / "in.phc", tmp_path / "out.phc"
+    infile = tmp_path / "in.phc"
     infile.write_text(phc_file(assembled, {"partition": lam, "data sha256": "test"}))
-    subprocess.run(["phc", "-b", str(infile), str(outfile)], check=True, capture_output=True, timeout=300)
-    pts = _phc_solutions(outfile, variable_names(chart))
-    ends = classify_endpoints(assembled, pts, _reference_norm(parameters(Q, b), d))
-    assert ends.count("valid") == reference_ed_degree(lam)
+    ref = reference_ed_degree(lam)
+    # phc's blackbox is randomised and sometimes drops a path (seen about once
+    # in 25 runs): pool up to three runs, as a user of `phc -b` would
+    found = np.zeros((0, chart.unknowns), dtype=complex)
+    for run in range(3):
+        outfile = tmp_path / f"out{run}.phc"
+        subprocess.run(["phc", "-b", str(infile), str(outfile)], check=True, capture_output=True, timeout=300)
+        pts = _phc_solutions(outfile, variable_names(chart))
+        ends = classify_endpoints(assembled, pts, _reference_norm(parameters(Q, b), d))
+        assert ends.count("valid") <= ref
+        new = classify_endpoints(assembled, ends.valid, _reference_norm(parameters(Q, b), d), known=found)
+        found = np.concatenate([found, new.valid])
+        if len(found) >= ref:
+            break
+    assert len(found) == ref
+
+
+def test_end_point_at_infinity_is_not_valid():
+    # an end point `phc -b` returned for λ = (4, 1) on the data of the test
+    # above (1 run in ~25): its relative residual is tiny but t2 ~ 2e10 and
+    # c ~ 5e-14, a path that went to infinity; it used to be counted as an
+    # 18th valid solution where the ED degree is 17
+    lam, d = (4, 1), 5
+    rng = np.random.default_rng(sum(lam) * 7 + len(lam))
+    M = rng.normal(size=(d + 1, d + 1))
+    p = parameters(M @ M.T + 0.1 * np.eye(d + 1), rng.normal(size=d + 1))
+    assembled = critical_system(load_start(lam).chart).assemble(p)
+    x = np.array([5.6081052541741e-13 - 7.22054861677566e-13j, 1.73961133789324 + 2.35445470431195j,
+                  1249145616.85276 - 56429183.826308j])  # as phc wrote it
+    refined, _, _ = assembled.newton(x[None])
+    assert assembled.backward_error(refined)[0] < 1e-9  # what fooled the residual test
+    assert classify_endpoints(assembled, x[None], _reference_norm(p, d)).status == ("failed",)
 
 
 # ---------------------------------------------------------------------------
@@ -149,8 +177,11 @@ def test_shipped_cache_is_usable_and_complete_for_d_le_5():
 
 
 def test_cache_round_trip(tmp_path):
-    path = _copy_start((3, 1), tmp_path)
-    assert load_start((3, 1), str(tmp_path)).count == 12
+    _copy_start((3, 1), tmp_path)
+    copy, shipped = load_start((3, 1), str(tmp_path)), load_start((3, 1))
+    assert copy.count == 12
+    assert np.array_equal(copy.solutions, shipped.solutions)
+    assert np.array_equal(copy.parameters, shipped.parameters)
 
 
 @pytest.mark.parametrize(
