@@ -476,23 +476,34 @@ class PartitionSolution:
     retracked: int
 
 
-def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries: int = 3) -> PartitionSolution:
+#: Rotations (radians) of gamma for re-tracking failed paths alone.
+NEARBY_TURNS = (0.02, -0.05, 0.1, -0.2)
+
+
+def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries: int = 3,
+                      subset_rounds: int = 6) -> PartitionSolution:
     """Classify the end points of the start paths (tracked with ``gamma``) and
     repair failures.
 
     Which start solution reaches which end point depends on ``gamma``, so a
     failed path is first re-tracked along the same path in double double
     precision. When two paths end at the same point one of them jumped and
-    nothing says which, so both are re-tracked. If solutions are still
-    missing, all paths are re-tracked with a fresh gamma and the distinct
-    valid end points of all attempts are pooled; paths never accounted for
-    are reported as failed.
+    nothing says which, so both are re-tracked. Paths still unaccounted for
+    are then re-tracked alone, up to ``subset_rounds`` times, first with
+    gammas slightly turned from ``gamma`` (`NEARBY_TURNS`), then with fresh
+    ones (a new gamma can change where a path ends, so such a round finds a
+    missing solution or lands on a known one; it costs a few paths, not all
+    of them). If solutions are still missing, all paths are re-tracked with
+    a fresh gamma, up to ``retries`` times. The distinct valid end points of
+    all attempts are pooled; paths never accounted for are reported as
+    failed (or spurious).
     """
     chart = start.chart
     a1 = critical_system(chart).assemble(p1)
     ref = _reference_norm(p1, chart.degree)
 
     def sort_out(points):
+        """Valid end points and the status of the others, by start index."""
         ends = classify_endpoints(a1, points, ref)
         good: dict[int, np.ndarray] = {}
         bad: dict[int, str] = {}
@@ -510,19 +521,34 @@ def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries:
                 bad[i] = status
         return good, bad
 
+    raw = np.asarray(raw, dtype=complex).reshape(-1, chart.unknowns)
     good, bad = sort_out(raw)
     retracked = 0
     if bad:
         idx = sorted(bad)
         retracked += len(idx)
-        pts = track_parameters(chart, start.parameters, p1, start.solutions[idx], gamma,
-                               seed=int(rng.integers(2**31 - 1)), precision="dd")
-        merged = np.array([good[i] for i in sorted(good)] + list(pts)).reshape(-1, chart.unknowns)
-        good2, bad2 = sort_out(merged)
+        again = raw.copy()
+        again[idx] = track_parameters(chart, start.parameters, p1, start.solutions[idx], gamma,
+                                      seed=int(rng.integers(2**31 - 1)), precision="dd")
+        good2, bad2 = sort_out(again)
         if len(good2) > len(good):
-            good = {k: v for k, v in enumerate(good2.values())}
-            bad = {len(good) + k: v for k, v in enumerate(bad2.values())}
+            good, bad = good2, bad2
     pool = np.array(list(good.values())).reshape(-1, chart.unknowns)
+    rounds = 0
+    while len(pool) < start.count and bad and rounds < subset_rounds:
+        # a gamma near the first keeps (mostly) which start reaches which end
+        # while moving the path off whatever made it fail; later rounds use
+        # unrelated gammas
+        turn = NEARBY_TURNS[rounds] if rounds < len(NEARBY_TURNS) else None
+        rounds += 1
+        g = gamma * np.exp(1j * turn) if turn is not None else _random_gamma(rng)
+        lost = sorted(bad)
+        retracked += len(lost)
+        pts = track_parameters(chart, start.parameters, p1, start.solutions[lost], g,
+                               seed=int(rng.integers(2**31 - 1)))
+        ends = classify_endpoints(a1, pts, ref, known=pool)
+        pool = np.concatenate([pool, ends.valid])
+        bad = {j: s for j, s in zip(lost, ends.status) if s != "valid"}
     attempt = 0
     while len(pool) < start.count and attempt < retries:
         attempt += 1

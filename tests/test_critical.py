@@ -241,3 +241,35 @@ def test_rebuild_flag_rebuilds(tmp_path):
     rows = build_cache(2, directory=str(tmp_path), rebuild=True)
     assert {s for _, _, s in rows} == {"built"} and [c for _, c, _ in rows] == [1, 4, 1]
     assert open(cache_path((2,), str(tmp_path))).read() != planted
+
+
+def test_a_path_that_keeps_failing_is_repaired_without_retracking_all(monkeypatch):
+    # fault injection: start path 5 fails in the main pass and in the double
+    # double re-track (same gamma); a fresh gamma for that path alone must
+    # recover the missing solution, without a full re-track of all 13 paths
+    import critlcn.critical as cr
+    from critlcn.systems import random_parameters
+
+    start = get_start((2, 2))
+    rng = np.random.default_rng(11)
+    p1 = random_parameters(4, rng)
+    gamma = cr._random_gamma(rng)
+    real_track = cr.track_parameters
+    calls = []
+
+    def flaky(chart, p_from, p_to, points, g, seed=0, precision="d"):
+        calls.append(len(points))
+        ends = real_track(chart, p_from, p_to, points, g, seed=seed, precision=precision)
+        if g == gamma:
+            hit = [i for i, x in enumerate(np.atleast_2d(points)) if np.allclose(x, start.solutions[5])]
+            ends[hit] = np.nan
+        return ends
+
+    monkeypatch.setattr(cr, "track_parameters", flaky)
+    raw = flaky(start.chart, start.parameters, p1, start.solutions, gamma)
+    sol = cr._finish_partition(start, p1, raw, rng, gamma)
+    assert (len(sol.solutions), sol.failed, sol.spurious) == (13, 0, 0)
+    assert calls[1] == 1 and max(calls[1:]) < 13  # the dd re-track, then single-path rounds only
+    blackbox = cr.solve_blackbox(start.chart, p1, seed=3).valid
+    for x in sol.solutions:  # every pooled point is one the blackbox finds as well
+        assert min(np.linalg.norm(x - y) for y in blackbox) < 1e-6 * (1 + np.linalg.norm(x))
