@@ -379,6 +379,21 @@ def _conv_all(filters: Sequence[np.ndarray], skip: Iterable[int] = ()) -> np.nda
     return out
 
 
+def _conv_all_but(filters: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``[conv of all filters except i for each i]`` from prefix and suffix
+    products (2L convolutions instead of L²)."""
+    n = len(filters)
+    prefix = [np.array([1.0])]
+    for f in filters[:-1]:
+        prefix.append(np.convolve(prefix[-1], f))
+    out = [None] * n
+    suffix = np.array([1.0])
+    for i in range(n - 1, -1, -1):
+        out[i] = np.convolve(prefix[i], suffix)
+        suffix = np.convolve(suffix, filters[i])
+    return out
+
+
 def _loss_parts(loss):
     Q = np.asarray(loss.Q, dtype=float)
     b = np.asarray(loss.b, dtype=float)
@@ -406,7 +421,7 @@ def parameter_gradient(loss, filters: Sequence) -> tuple[np.ndarray, ...]:
     """
     fs = [np.asarray(f, dtype=float) for f in filters]
     _, g = _outer_gradient(loss, fs)
-    return tuple(np.correlate(g, _conv_all(fs, [i]), "valid") for i in range(len(fs)))
+    return tuple(np.correlate(g, u, "valid") for u in _conv_all_but(fs))
 
 
 def _conv_matrix(u: np.ndarray, k: int) -> np.ndarray:
@@ -699,7 +714,10 @@ class LiftResult:
 # the lifting pipeline
 
 
-def _parameter_point(loss, arch: Architecture, r: RRMP, assignment, filters, signs, fn_loss) -> ParameterPoint:
+def _parameter_point(loss, arch: Architecture, r: RRMP, assignment, filters, signs, fn_loss,
+                     hessian=None) -> ParameterPoint:
+    """``hessian``: the (type, negatives, eigenvalues) of an equivalent point,
+    reused instead of recomputed."""
     fs = [np.asarray(f, dtype=float) for f in filters]
     grads = parameter_gradient(loss, fs)
     gnorm = float(np.sqrt(sum(float(np.dot(g, g)) for g in grads)))
@@ -707,8 +725,9 @@ def _parameter_point(loss, arch: Architecture, r: RRMP, assignment, filters, sig
     w = _conv_all(fs)
     # size of the gradient's terms: |g| times the largest |u_i|
     scale = 2 * (np.linalg.norm(Q, 2) * np.linalg.norm(w) + np.linalg.norm(b))
-    scale *= max(np.linalg.norm(_conv_all(fs, [i])) for i in range(len(fs)))
-    kind, neg, eig = classify_hessian(parameter_hessian(loss, fs), scaling_directions(fs))
+    scale *= max(np.linalg.norm(u) for u in _conv_all_but(fs))
+    kind, neg, eig = hessian if hessian is not None else classify_hessian(parameter_hessian(loss, fs),
+                                                                          scaling_directions(fs))
     return ParameterPoint(
         pattern=pattern_string(r, assignment, arch.layers),
         assignment=tuple(tuple(int(x) for x in s) for s in assignment),
@@ -728,6 +747,9 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, init=None) -> tuple[Paramet
     one per labelled compatible assignment, balanced, or scaled to the
     invariants of ``init`` (filters ``w_1 … w_L``).
 
+    Points that differ by swapping layers of equal size share one Hessian
+    spectrum, computed once.
+
     Raises `CritlcnError` when ``r`` is incompatible or ``w`` cannot be factored.
 
     Examples
@@ -746,12 +768,32 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, init=None) -> tuple[Paramet
     delta = None if init is None else invariants(init)
     signs = sign_variants(arch.layers) if init is not None else ()
     out = []
+    seen: dict[tuple, tuple] = {}
     for assignment in labelled_assignments(r, arch):
         fs = layer_filters(fact, assignment, arch)
         if delta is not None:
             fs = scale_to_invariants(fs, delta)
-        out.append(_parameter_point(loss, arch, r, assignment, fs, signs, w_loss))
+        # Stride one: convolution commutes, so swapping two layers of one size
+        # (and moving a sign between layers) maps parameters to parameters with
+        # the same loss; the Hessian is conjugated by a signed permutation and
+        # keeps its spectrum. Balanced points of one orbit are such images; the
+        # invariants of --init are not permutation-invariant, so no reuse there.
+        key = _orbit_key(assignment, arch) if delta is None else None
+        point = _parameter_point(loss, arch, r, assignment, fs, signs, w_loss, seen.get(key))
+        if key is not None:
+            seen.setdefault(key, (point.type, point.negative_eigenvalues, np.array(point.eigenvalues)))
+        out.append(point)
     return tuple(out)
+
+
+def _orbit_key(assignment, arch: Architecture) -> tuple:
+    """Which factors each layer holds, up to permuting layers of equal size."""
+    holds = [[] for _ in arch.k]
+    for fac, subset in enumerate(assignment):
+        for b in subset:
+            holds[b].append(fac)
+    return tuple(tuple(sorted(tuple(holds[b]) for b in range(arch.layers) if arch.k[b] == size))
+                 for size in sorted(set(arch.k)))
 
 
 def _incompatible_reason(r: RRMP, arch: Architecture) -> str:

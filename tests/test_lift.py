@@ -112,35 +112,65 @@ def _fd_hessian(loss, fs, h=1e-4):
     return H
 
 
+def _fd_spectrum(loss, arch, fs):
+    """Eigenvalues of the finite-difference Hessian on the complement of the
+    scaling directions (built here from scratch), and the Hessian itself."""
+    H_fd = _fd_hessian(loss, fs)
+    n = H_fd.shape[0]
+    cuts = np.cumsum([0] + list(arch.k))
+    tangents = []
+    for i in range(1, arch.layers):
+        v = np.zeros(n)
+        v[cuts[0]:cuts[1]] = fs[0]
+        v[cuts[i]:cuts[i + 1]] = -fs[i]
+        tangents.append(v)
+    T = np.array(tangents).T
+    P = np.eye(n) - T @ np.linalg.pinv(T)
+    return np.linalg.eigvalsh(P @ H_fd @ P), H_fd
+
+
+def _check_against_fd(loss, arch, q):
+    fs = list(q.arrays())
+    eig, H_fd = _fd_spectrum(loss, arch, fs)
+    assert np.allclose(parameter_hessian(loss, fs), H_fd, atol=1e-5 * np.abs(H_fd).max())
+    scale = np.abs(eig).max()
+    # the L - 1 scaling directions are (numerically) null
+    assert np.sum(np.abs(eig) < 1e-4 * scale) >= arch.layers - 1
+    neg = int(np.sum(eig < -1e-4 * scale))
+    assert neg == q.negative_eigenvalues
+    if q.type == "minimum":
+        assert neg == 0 and np.sum(np.abs(eig) < 1e-4 * scale) == arch.layers - 1
+    kept = np.sort(eig[np.argsort(np.abs(eig))[arch.layers - 1:]])
+    assert np.allclose(kept, np.sort(q.eigenvalues), atol=1e-4 * scale)
+
+
 def test_hessian_and_classification_match_finite_differences(solved):
     arch, loss, _, lifted = solved
-    pairs = lifted.parameter_points()[:4]
+    pairs = lifted.parameter_points()
     assert pairs
     for _, q in pairs:
-        fs = list(q.arrays())
-        H_fd = _fd_hessian(loss, fs)
-        H = parameter_hessian(loss, fs)
-        assert np.allclose(H, H_fd, atol=1e-5 * np.abs(H_fd).max())
-        # classification from the finite-difference Hessian on the complement
-        # of the scaling directions, built here from scratch
-        n = H_fd.shape[0]
-        cuts = np.cumsum([0] + list(arch.k))
-        tangents = []
-        for i in range(1, arch.layers):
-            v = np.zeros(n)
-            v[cuts[0]:cuts[1]] = fs[0]
-            v[cuts[i]:cuts[i + 1]] = -fs[i]
-            tangents.append(v)
-        T = np.array(tangents).T
-        P = np.eye(n) - T @ np.linalg.pinv(T)
-        eig = np.linalg.eigvalsh(P @ H_fd @ P)
-        scale = np.abs(eig).max()
-        # the L - 1 scaling directions are (numerically) null
-        assert np.sum(np.abs(eig) < 1e-4 * scale) >= arch.layers - 1
-        neg = int(np.sum(eig < -1e-4 * scale))
-        assert neg == q.negative_eigenvalues
-        if q.type == "minimum":
-            assert neg == 0 and np.sum(np.abs(eig) < 1e-4 * scale) == arch.layers - 1
+        _check_against_fd(loss, arch, q)
+
+
+def test_spectra_shared_by_layer_swapped_points_are_right():
+    # on the default data the 112|0 point of k = (3,2,2) lifts to 5 points in
+    # 3 orbits of the swap of the two size-2 layers; each spectrum is computed
+    # once per orbit and must still be that point's own
+    from critlcn.data import default_dataset
+
+    arch = Architecture((3, 2, 2))
+    ds = default_dataset()
+    loss = quadratic_loss(ds, arch)
+    res = solve(arch, loss, ds, seed=0)
+    lifted = lift(arch, loss, res.points, solve=res)
+    pairs = lifted.parameter_points()
+    by_point = {}
+    for p, q in pairs:
+        by_point.setdefault(id(p), []).append(q)
+    orbits = [len({tuple(np.round(q.eigenvalues, 6)) for q in qs}) for qs in by_point.values()]
+    assert max(orbits) >= 3
+    for _, q in pairs:
+        _check_against_fd(loss, arch, q)
 
 
 def test_scaling_directions_are_null_at_critical_points(solved):
