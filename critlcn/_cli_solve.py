@@ -181,7 +181,7 @@ def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs, sch
     if not no_lift:
         from critlcn.lift import lift
 
-        lifted = lift(arch, loss, result.points, init=init, solve=result)
+        lifted = lift(arch, loss, result.points, init=init, solve=result, jobs=jobs, scheduler=scheduler)
     emit(render(result, lifted, fmt), output)
 
 

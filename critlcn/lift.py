@@ -32,6 +32,7 @@ from scipy.optimize import brentq
 from critlcn.architecture import Architecture
 from critlcn.compatibility import colours, count_assignments, labelled_assignments, pattern_string
 from critlcn.errors import CritlcnError
+from critlcn.parallel import pmap
 from critlcn.polynomials import closest_pair, rotate_form
 from critlcn.rrmp import RRMP
 
@@ -804,13 +805,23 @@ def _incompatible_reason(r: RRMP, arch: Architecture) -> str:
     )
 
 
-def lift(arch: Architecture, loss, points: Iterable, init=None, solve=None, rel_tol: float = 1e-9) -> LiftResult:
+def _lift_unit(args):
+    arch, loss, r, w, init = args
+    try:
+        return lift_point(arch, loss, r, w, init)
+    except CritlcnError as err:
+        return f"factoring failed: {err}"
+
+
+def lift(arch: Architecture, loss, points: Iterable, init=None, solve=None, rel_tol: float = 1e-9,
+         jobs: int = 1, scheduler: str | None = None) -> LiftResult:
     """Lift every real critical point (objects with ``rrmp``, ``partition``,
     ``region``, ``compatible``, ``filter``, ``loss``, e.g. the points of a
     `critlcn.critical.SolveResult`) to parameter space and classify.
 
     Global minima are the minima of lowest loss (when below the zero set's
-    loss ``c0``); other minima are flagged ``'non-global'``.
+    loss ``c0``); other minima are flagged ``'non-global'``. Points are lifted
+    in ``jobs`` processes or on the Dask cluster at ``scheduler``.
 
     Examples
     --------
@@ -825,20 +836,21 @@ def lift(arch: Architecture, loss, points: Iterable, init=None, solve=None, rel_
     """
     if init is not None:
         init = check_init(init, arch)
+    points = list(points)
+    rrmps = [p.rrmp if isinstance(p.rrmp, RRMP) else RRMP.parse(str(p.rrmp)) for p in points]
+    todo = [i for i, r in enumerate(rrmps) if count_assignments(r, arch) > 0]
+    done = dict(zip(todo, pmap(_lift_unit, [(arch, loss, rrmps[i], points[i].filter, init) for i in todo],
+                               jobs=jobs, scheduler=scheduler)))
     lifted = []
-    for p in points:
-        r = p.rrmp if isinstance(p.rrmp, RRMP) else RRMP.parse(str(p.rrmp))
+    for i, (p, r) in enumerate(zip(points, rrmps)):
         common = dict(rrmp=r, partition=tuple(p.partition), region=p.region, compatible=bool(p.compatible),
                       filter=tuple(float(x) for x in p.filter), loss=float(p.loss))
-        if count_assignments(r, arch) == 0:
+        if i not in done:
             lifted.append(LiftedPoint(**common, parameters=(), lifts=False, reason=_incompatible_reason(r, arch)))
-            continue
-        try:
-            params = lift_point(arch, loss, r, p.filter, init)
-        except CritlcnError as err:
-            lifted.append(LiftedPoint(**common, parameters=(), lifts=False, reason=f"factoring failed: {err}"))
-            continue
-        lifted.append(LiftedPoint(**common, parameters=params, lifts=True))
+        elif isinstance(done[i], str):
+            lifted.append(LiftedPoint(**common, parameters=(), lifts=False, reason=done[i]))
+        else:
+            lifted.append(LiftedPoint(**common, parameters=done[i], lifts=True))
     c0 = float(loss.c0)
     mins = [q.loss for p in lifted for q in p.parameters if q.type == "minimum"]
     best = min(mins + [c0]) if mins else None
