@@ -96,3 +96,8 @@ def test_jobs_and_dask_equal_serial(run_cli):
         assert [p["rrmp"] for p in other["critical_points"]] == [p["rrmp"] for p in serial["critical_points"]]
         for a, b in zip(other["critical_points"], serial["critical_points"]):
             assert np.allclose(a["filter"], b["filter"], atol=1e-10)
+            # lifting runs in the workers too
+            assert [(q["pattern"], q["type"]) for q in a["parameters"]] == \
+                [(q["pattern"], q["type"]) for q in b["parameters"]]
+            for qa, qb in zip(a["parameters"], b["parameters"]):
+                assert np.allclose(np.concatenate(qa["filters"]), np.concatenate(qb["filters"]), atol=1e-8)
