@@ -1,0 +1,102 @@
+"""Benchmark: ``critlcn solve --all-strata --jobs N`` end to end, as a user runs it.
+
+For each degree, synthetic data for k = (3, 2, …, 2) (60 samples, noise 0.3,
+seed 0) is written by ``critlcn data synth``; then the solve command is timed
+as a subprocess: start-up, loading the cached start systems, tracking every
+partition of d, refinement, classification, and (unless ``--no-lift``)
+lifting every real point to parameter space. Issue 5's target: d = 8 under
+10 minutes with ``--jobs 2``.
+
+The blackbox baseline is measured by scripts/benchmark_solve.py up to d = 7;
+it is not run here (at d = 7 it already takes over 10 minutes and it grows
+about 6x per degree).
+
+Run:  python scripts/benchmark_cli.py [--degree 8] [--jobs 2] [--out BENCHMARKS_CLI.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from critlcn import __version__
+from critlcn.homotopy import phcpy_version
+
+EXE = os.path.join(os.path.dirname(sys.executable), "critlcn")
+
+
+def bench(d: int, jobs: int, lift: bool, seed: int = 0) -> dict:
+    k = [str(x) for x in (3,) + (2,) * (d - 2)]
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data.npz")
+        subprocess.run([EXE, "data", "synth", "--k", *k, "--samples", "60", "--noise", "0.3", "--seed", str(seed),
+                        "--out", data], check=True, capture_output=True)
+        cmd = [EXE, "solve", "--k", *k, "--data", data, "--all-strata", "--jobs", str(jobs), "--seed", str(seed),
+               "--format", "json", "--quiet"] + ([] if lift else ["--no-lift"])
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+    res = json.loads(out.stdout)
+    strata = res["strata"]
+    return {
+        "d": d, "arch": res["architecture"]["label"], "jobs": jobs, "lift": lift, "wall": wall,
+        "command": "critlcn solve --k " + " ".join(k) + f" --data DATA --all-strata --jobs {jobs}"
+                   + ("" if lift else " --no-lift"),
+        "partitions": len(strata),
+        "paths": sum(s["paths_tracked"] for s in strata),
+        "valid": sum(s["valid"] for s in strata),
+        "lost": sum(s["failed"] + s["spurious"] for s in strata),
+        "complete": res["complete"],
+        "real": len(res["critical_points"]),
+        "classes": sum(len(p.get("parameters", [])) for p in res["critical_points"]) if lift else None,
+        "rows": [("-".join(map(str, s["partition"])), s["paths_tracked"], s["valid"], s["real"]) for s in strata],
+    }
+
+
+def render(runs) -> str:
+    out = ["# Benchmark: `critlcn solve --all-strata` end to end", "",
+           f"Produced by `python scripts/benchmark_cli.py` on {platform.node() or 'this machine'} "
+           f"({os.cpu_count()} cores), critlcn {__version__}, {phcpy_version()}, numpy {np.__version__}. "
+           "Synthetic data for k = (3,2,…,2): 60 samples, noise 0.3, seed 0. Wall time of the command, start-up "
+           "included. Target at d = 8: under 10 minutes with `--jobs 2`.", "",
+           "| d | architecture | jobs | lifting | partitions | paths tracked | valid | failed | complete | "
+           "real points | parameter classes | wall (s) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        out.append(f"| {r['d']} | {r['arch']} | {r['jobs']} | {'yes' if r['lift'] else 'no'} | {r['partitions']} | "
+                   f"{r['paths']} | {r['valid']} | {r['lost']} | {'yes' if r['complete'] else 'NO'} | {r['real']} | "
+                   f"{r['classes'] if r['classes'] is not None else '-'} | {r['wall']:.1f} |")
+    for r in runs:
+        out += ["", f"Per partition, `{r['command']}` (valid/paths tracked, real): "
+                + ", ".join(f"{lam}: {valid}/{paths}, {real}" for lam, paths, valid, real in r["rows"]) + "."]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--degree", type=int, action="append", default=None, help="degree d (repeatable; default 8)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-lift", action="store_true", help="time the function-space solve only")
+    ap.add_argument("--out", default="BENCHMARKS_CLI.md")
+    args = ap.parse_args()
+    runs = []
+    for d in args.degree or [8]:
+        runs.append(bench(d, args.jobs, not args.no_lift))
+        r = runs[-1]
+        print(f"d = {d}: {r['wall']:.1f} s, {r['valid']}/{r['paths']} valid/paths, complete {r['complete']}, "
+              f"{r['real']} real points, {r['classes']} parameter classes", flush=True)
+        with open(args.out, "w") as fh:  # rewritten after each run so partial runs leave a table
+            fh.write(render(runs))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
