@@ -35,7 +35,8 @@ the critlcn version that wrote it, ``degree``, ``partition``, ``unknowns``,
 (of the canonical JSON of all other fields). `load_start` refuses a file whose
 format, checksum, partition or sizes do not match, or whose solutions do not
 solve its own system; such a file is rebuilt, never used. Rebuild with
-``critlcn systems build --max-degree 7 [--rebuild] [--jobs N]``.
+``critlcn systems build --max-degree 8 [--rebuild] [--jobs N]`` (shipped: every
+partition of d ≤ 8).
 """
 
 from __future__ import annotations
