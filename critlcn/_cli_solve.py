@@ -155,9 +155,10 @@ FORMATS = ("table", "json", "md", "csv", "latex")
               help="output format")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
 @click.option("--allow-singular", is_flag=True, help="continue when the data's Q is singular")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="worker processes for path tracking and lifting")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="run path tracking on the Dask cluster at ADDRESS (e.g. tcp://host:8786)")
+              help="run path tracking and lifting on the Dask cluster at ADDRESS (e.g. tcp://host:8786)")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False), default=None,
               help="initialisation .npz (w1 … wL): scale parameter points to its gradient-flow invariants")
 @click.option("--no-lift", is_flag=True, help="function space only: skip lifting to parameter space")
