@@ -450,7 +450,7 @@ def parameter_hessian(loss, filters: Sequence) -> np.ndarray:
     """
     fs = [np.asarray(f, dtype=float) for f in filters]
     Q, g = _outer_gradient(loss, fs)
-    J = np.concatenate([_conv_matrix(_conv_all(fs, [i]), f.size) for i, f in enumerate(fs)], axis=1)
+    J = np.concatenate([_conv_matrix(u, f.size) for u, f in zip(_conv_all_but(fs), fs)], axis=1)
     H = J.T @ (2 * Q) @ J
     offs = np.cumsum([0] + [f.size for f in fs])
     for i in range(len(fs)):
