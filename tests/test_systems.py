@@ -113,13 +113,19 @@ def _phc_solutions(path, names):
     return np.array(sols)
 
 
+def _phc_test_data(lam):
+    """A positive definite Q and a b, seeded by the partition."""
+    d = sum(lam)
+    rng = np.random.default_rng(sum(lam) * 7 + len(lam))
+    M = rng.normal(size=(d + 1, d + 1))
+    return M @ M.T + 0.1 * np.eye(d + 1), rng.normal(size=d + 1)
+
+
 @pytest.mark.skipif(shutil.which("phc") is None, reason="the phc executable is not installed")
 @pytest.mark.parametrize("lam", [(3, 1), (2, 2), (2, 1, 1), (4, 1)])
 def test_phc_solves_written_files_to_the_reference_count(tmp_path, lam):
-    rng = np.random.default_rng(sum(lam) * 7 + len(lam))
     d = sum(lam)
-    M = rng.normal(size=(d + 1, d + 1))
-    Q, b = M @ M.T + 0.1 * np.eye(d + 1), rng.normal(size=d + 1)
+    Q, b = _phc_test_data(lam)
     chart = load_start(lam).chart
     assembled = critical_system(chart).assemble(parameters(Q, b))
     infile = tmp_path / "in.phc"
@@ -147,9 +153,7 @@ def test_end_point_at_infinity_is_not_valid():
     # c ~ 5e-14, a path that went to infinity; it used to be counted as an
     # 18th valid solution where the ED degree is 17
     lam, d = (4, 1), 5
-    rng = np.random.default_rng(sum(lam) * 7 + len(lam))
-    M = rng.normal(size=(d + 1, d + 1))
-    p = parameters(M @ M.T + 0.1 * np.eye(d + 1), rng.normal(size=d + 1))
+    p = parameters(*_phc_test_data(lam))
     assembled = critical_system(load_start(lam).chart).assemble(p)
     x = np.array([5.6081052541741e-13 - 7.22054861677566e-13j, 1.73961133789324 + 2.35445470431195j,
                   1249145616.85276 - 56429183.826308j])  # as phc wrote it
