@@ -152,9 +152,10 @@ def _dot(graph) -> str:
 
 # Commands that live in their own modules (each keeps its heavy imports lazy).
 from critlcn._cli_experiment import experiment, report  # noqa: E402
+from critlcn._cli_degrees import degrees  # noqa: E402
 from critlcn._cli_solve import data, solve, systems  # noqa: E402
 
-for _command in (solve, systems, data, experiment, report):
+for _command in (degrees, solve, systems, data, experiment, report):
     main.add_command(_command)
 
 

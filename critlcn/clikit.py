@@ -84,7 +84,7 @@ def join_k_values(args: list[str]) -> list[str]:
         token = args[i]
         out.append(token)
         i += 1
-        if token in ("--k", "--strides"):
+        if token in ("--k", "--s", "--strides"):
             values = []
             while i < len(args) and (not args[i].startswith("-") or _NUMBERISH.match(args[i])):
                 values.append(args[i])
