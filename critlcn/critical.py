@@ -17,8 +17,6 @@ stops growing.
 
 from __future__ import annotations
 
-import json
-import os
 import platform
 from dataclasses import dataclass
 
@@ -39,7 +37,6 @@ from critlcn.systems import (
     load_start,
     parameters,
     random_chart,
-    partition_key,
     random_parameters,
     save_start,
     variable_names,
@@ -79,39 +76,20 @@ REAL = 1e-8
 
 
 # ---------------------------------------------------------------------------
-# reference counts (only compared against, never used to decide validity)
+# exact counts (compared against, never used to decide validity)
 
-_REFERENCE = None
-
-
-def reference_ed_degree(partition) -> int | None:
-    """The generic ED degree of ``Δ_λ``: from the reference table shipped with
-    critlcn, else the general facts of MATH.md §6 (``1`` for ``(1^d)``,
-    ``3d − 2`` for ``(d)`` and ``(2, 1^{d−2})``), else ``None``.
+def reference_ed_degree(partition) -> int:
+    """The generic ED degree of ``Δ_λ``: the exact count of `critlcn.degrees`
+    (MATH.md §10), known for every partition.
 
     Examples
     --------
     >>> reference_ed_degree((4, 1)), reference_ed_degree((7,)), reference_ed_degree((4, 3))
-    (17, 19, None)
+    (17, 19, 111)
     """
-    global _REFERENCE
-    lam = tuple(sorted((int(p) for p in partition), reverse=True))
-    d = sum(lam)
-    if _REFERENCE is None:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "ed_degrees.json")
-        try:
-            with open(path) as fh:
-                _REFERENCE = json.load(fh)["degrees"]
-        except (OSError, ValueError, KeyError):
-            _REFERENCE = {}
-    value = _REFERENCE.get(str(d), {}).get(partition_key(lam))
-    if value is not None:
-        return int(value)
-    if lam == (1,) * d:
-        return 1
-    if lam == (d,) or (d >= 2 and lam == (2,) + (1,) * (d - 2)):
-        return 3 * d - 2
-    return None
+    from critlcn.degrees import ed_degree
+
+    return ed_degree(partition)
 
 
 # ---------------------------------------------------------------------------
