@@ -155,8 +155,10 @@ def dominates(lam, mu) -> bool:
     (True, False)
     """
     lam, mu = _check_partition(lam), _check_partition(mu)
-    if sum(lam) != sum(mu):
-        return False
+    return sum(lam) == sum(mu) and _dominates(lam, mu)
+
+
+def _dominates(lam: tuple[int, ...], mu: tuple[int, ...]) -> bool:
     a = b = 0
     for i in range(max(len(lam), len(mu))):
         a += lam[i] if i < len(lam) else 0
@@ -172,16 +174,21 @@ def _fill(levels: tuple[int, ...], rows: tuple[int, ...]) -> int:
     ``levels[v]`` columns have capacity ``v + 1`` left."""
     if not rows:
         return 1 if not any(levels) else 0
-    r, rest = rows[0], rows[1:]
-    if sum(levels) < r:
+    if sum(levels) < rows[0]:
         return 0
-    total = 0
+    return sum(ways * _fill(new, rows[1:]) for new, ways in _moves(levels, rows[0]))
+
+
+@lru_cache(maxsize=None)
+def _moves(levels: tuple[int, ...], r: int) -> tuple[tuple[tuple[int, ...], int], ...]:
+    """Every way to put one ball in each of ``r`` distinct columns: the new
+    capacity levels and the number of column choices leading there."""
+    out = []
 
     def choose(v: int, left: int, ways: int, new: list[int]):
-        nonlocal total
         if v < 0:
             if left == 0:
-                total += ways * _fill(_trim(tuple(new)), rest)
+                out.append((_trim(tuple(new)), ways))
             return
         c = levels[v]
         for j in range(min(c, left) + 1):
@@ -192,7 +199,7 @@ def _fill(levels: tuple[int, ...], rows: tuple[int, ...]) -> int:
             choose(v - 1, left - j, ways * comb(c, j), nxt)
 
     choose(len(levels) - 1, r, 1, list(levels))
-    return total
+    return tuple(out)
 
 
 def _trim(levels: tuple[int, ...]) -> tuple[int, ...]:
@@ -226,8 +233,15 @@ def assignment_count(lam, mu) -> int:
     lam, mu = _check_partition(lam), _check_partition(mu, "layer degree")
     if sum(lam) != sum(mu):
         raise CritlcnError(f"row sums {lam} and column sums {mu} have different totals {sum(lam)} and {sum(mu)}")
-    if not lam:
-        return 1
+    return _n(lam, mu) if lam else 1
+
+
+def _n(lam: tuple[int, ...], mu: tuple[int, ...]) -> int:
+    """`assignment_count` of checked, descending, non-empty partitions."""
+    # N is symmetric: spread the larger parts over the capacity levels of the
+    # other side, which keeps the choices per row few
+    if lam[0] < mu[0]:
+        lam, mu = mu, lam
     levels = [0] * mu[0]
     for m in mu:
         levels[m - 1] += 1
@@ -264,7 +278,7 @@ def _ed_degrees(d: int) -> tuple[tuple[tuple[int, ...], int], ...]:
     ed: dict[tuple[int, ...], int] = {}
     for lam in parts:  # increasing lex order: everything λ dominates is known
         mu = conjugate(lam)
-        rest = sum(assignment_count(kappa, mu) * ed[kappa] for kappa in ed if dominates(lam, kappa))
+        rest = sum(_n(kappa, mu) * ed[kappa] for kappa in ed if _dominates(lam, kappa))
         value = segre_ed_degree(segre_dimensions(m + 1 for m in mu)) - rest
         if value < 1:  # the identity guarantees ≥ 1; anything else is a bug
             raise AssertionError(f"EDgen{lam} = {value} from the Segre identity")
