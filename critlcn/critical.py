@@ -69,6 +69,14 @@ BACKWARD_ERROR = 1e-9
 #: every cached start system), while a diverging path can reach a point with a
 #: tiny *relative* residual (`phc -b` returned one with t ≈ 2e10, c ≈ 5e-14).
 DIVERGED = 1e8
+#: A refined end point whose last Newton correction (relative) is above this
+#: has not converged onto a nonsingular solution, however small its residual:
+#: near an ill-conditioned solution (condition ~1e10 on real data) a point
+#: 1e-5 away can have a backward error of 5e-10. Genuine solutions end with
+#: corrections below ~1e-10 (measured on realistic data at d = 8).
+CONVERGED = 1e-9
+#: Extra Newton steps for end points that have not converged after the first 8.
+MORE_NEWTON = 24
 #: Relative distance under which two solutions are the same point.
 DUPLICATE = 1e-7
 #: Relative imaginary part under which a solution counts as real.
@@ -102,7 +110,8 @@ class Endpoints:
 
     ``status[i]`` is ``'valid'``, ``'duplicate'`` (same point as an earlier
     valid one), ``'spurious'`` (converged but colliding roots or ``c = 0``) or
-    ``'failed'`` (diverged — a coordinate above `DIVERGED` — or did not converge).
+    ``'failed'`` (diverged — a coordinate above `DIVERGED` — or did not converge:
+    residual above `BACKWARD_ERROR` or last Newton correction above `CONVERGED`).
     """
 
     points: np.ndarray
@@ -176,16 +185,22 @@ def classify_endpoints(assembled: Assembled, points, reference_norm: float, know
         return Endpoints(X, (), cond)
     finite = np.all(np.isfinite(X), axis=1)
     Xr = X.copy()
+    step = np.full(X.shape[0], np.inf)
     if np.any(finite):
         with np.errstate(all="ignore"):
-            ref, _, cnd = assembled.newton(X[finite])
-        Xr[finite] = ref
-        cond[finite] = cnd
+            ref, stp, cnd = assembled.newton(X[finite])
+        Xr[finite], step[finite], cond[finite] = ref, stp, cnd
+        slow = np.flatnonzero(finite & ~(step <= CONVERGED))
+        if slow.size:  # linear convergence near an ill-conditioned solution: give it time
+            with np.errstate(all="ignore"):
+                ref, stp, cnd = assembled.newton(Xr[slow], iters=MORE_NEWTON)
+            Xr[slow], step[slow], cond[slow] = ref, stp, cnd
     with np.errstate(all="ignore"):
         err = assembled.backward_error(Xr)
     kept = [] if known is None else [np.asarray(k) for k in np.atleast_2d(known) if np.size(k)]
     for i, x in enumerate(Xr):
-        if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR and np.max(np.abs(x)) <= DIVERGED):
+        if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR and step[i] <= CONVERGED
+                and np.max(np.abs(x)) <= DIVERGED):
             status.append("failed")
             continue
         w = chart.form(x)
