@@ -278,13 +278,23 @@ def data():
               help="'random' or a file (.npy, or text) with the end-to-end teacher filter")
 @click.option("--noise", type=float, default=0.0, show_default=True, help="standard deviation of output noise")
 @click.option("--d0", type=int, default=None, help="input size d_0 (default 2 k)")
+@click.option("--kind", type=click.Choice(["gaussian", "ar"]), default="gaussian", show_default=True,
+              help="gaussian: Gaussian inputs and a teacher filter; ar: windows of a simulated AR(2) series "
+                   "and its next values (realistic, badly conditioned)")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="output .npz file")
 @friendly
-def synth(k, samples, seed, teacher, noise, d0, out_path):
-    """Write synthetic data: Gaussian inputs, outputs of a teacher filter."""
-    from critlcn.data import save, synth as make
+def synth(k, samples, seed, teacher, noise, d0, kind, out_path):
+    """Write synthetic data: Gaussian inputs and a teacher filter, or AR series windows."""
+    from critlcn.data import ar_windows, save, synth as make
 
     arch = _arch(k)
+    if kind == "ar":
+        if teacher != "random":
+            raise CritlcnError("--teacher applies to --kind gaussian only: AR targets are the series' next values")
+        ds = ar_windows(arch, samples, np.random.default_rng(seed), noise=noise or 1.0, d0=d0)
+        save(ds, out_path)
+        emit(f"wrote {out_path}: {ds.samples} samples, X {ds.X.shape}, Y {ds.Y.shape}, sha256 {ds.sha256}", None)
+        return
     filt = None
     if teacher != "random":
         if not os.path.exists(teacher):
