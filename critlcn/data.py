@@ -25,7 +25,7 @@ import numpy as np
 
 from critlcn.architecture import Architecture
 from critlcn.errors import CritlcnError
-from critlcn.polynomials import toeplitz
+from critlcn.convolution import toeplitz
 
 __all__ = [
     "Dataset",
