@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import os
-import platform
 
 import click
 import numpy as np
@@ -114,22 +113,9 @@ def _html_table(headers, rows) -> str:
 
 
 def _versions() -> dict:
-    import matplotlib
-    import networkx
-    import scipy
+    from critlcn.results import versions
 
-    from critlcn import __version__
-
-    out = {"critlcn": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
-           "matplotlib": matplotlib.__version__, "networkx": networkx.__version__,
-           "python": platform.python_version()}
-    try:
-        from critlcn.homotopy import phcpy_version
-
-        out["phcpy"] = phcpy_version()
-    except Exception:  # the report still renders without PHCpack's version
-        pass
-    return out
+    return dict(versions(extra=("matplotlib",)))
 
 
 def build_report(arch, loss, dataset, seed: int = 0, runs: int = 200, init=None):

@@ -23,7 +23,6 @@ Networks* (2022), Section 7 (experiments).
 
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -31,7 +30,20 @@ from typing import Sequence
 import numpy as np
 
 from critlcn.architecture import Architecture
+from critlcn.convolution import batch_all_but_one, batch_end_to_end, end_to_end
 from critlcn.errors import CritlcnError
+from critlcn.landscape import batch_pullback
+from critlcn.results import versions
+from critlcn.roots import (
+    LIMIT_ROOT_TOL,
+    chordal,
+    cluster_roots,
+    form_roots,
+    rrmp_of_form,
+    rrmp_of_limit,
+    rrmp_of_near_form,
+    rrmp_of_roots,
+)
 from critlcn.rrmp import RRMP, region
 
 __all__ = [
@@ -73,8 +85,6 @@ TOL = 1e-9
 MAX_STEPS = 20000
 #: Default standard deviation of the Gaussian initialisation of every weight.
 INIT_SCALE = 0.5
-#: Chordal distance under which layer roots of a limit count as one root.
-LIMIT_ROOT_TOL = 1e-4
 #: Angle tolerance (1 − |cos|) for a limit filter to be parallel to a listed one.
 MATCH_TOL = 1e-6
 
@@ -197,37 +207,6 @@ def random_init(arch: Architecture, runs: int, rng: np.random.Generator, scale: 
     return tuple(rng.normal(scale=scale, size=(runs, ki)) for ki in arch.k)
 
 
-def _bconv(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if a.shape[1] < b.shape[1]:
-        a, b = b, a
-    out = np.zeros((a.shape[0], a.shape[1] + b.shape[1] - 1))
-    for j in range(b.shape[1]):
-        out[:, j : j + a.shape[1]] += a * b[:, j : j + 1]
-    return out
-
-
-def _bcorr(g: np.ndarray, u: np.ndarray) -> np.ndarray:
-    n = g.shape[1] - u.shape[1] + 1
-    out = g[:, :n] * u[:, :1]
-    for m in range(1, u.shape[1]):
-        out += g[:, m : m + n] * u[:, m : m + 1]
-    return out
-
-
-def batch_end_to_end(filters: Sequence[np.ndarray]) -> np.ndarray:
-    """End-to-end filters ``w_L * ⋯ * w_1`` of a batch (``(runs, k)``).
-
-    Examples
-    --------
-    >>> batch_end_to_end([np.array([[1.0, 2.0]]), np.array([[3.0, 0.0, 1.0]])])
-    array([[3., 6., 1., 2.]])
-    """
-    out = filters[0]
-    for f in filters[1:]:
-        out = _bconv(out, f)
-    return out
-
-
 def batch_value_gradient(loss: BatchLoss, filters: Sequence[np.ndarray]):
     """Loss and gradient of ``L`` for every run: ``(values, grads, w)``.
 
@@ -237,31 +216,11 @@ def batch_value_gradient(loss: BatchLoss, filters: Sequence[np.ndarray]):
     >>> float(v[0]), [x.tolist() for x in g]
     (0.0, [[[0.0, 0.0]], [[0.0, 0.0]]])
     """
-    L = len(filters)
-    pre = [None] * L  # pre[i] = w_0 * … * w_{i-1}
-    acc = None
-    for i in range(L):
-        pre[i] = acc
-        acc = filters[i] if acc is None else _bconv(acc, filters[i])
-    w = acc
+    w, others = batch_all_but_one(filters)
     r = w - loss.t
     Qr = loss._apply_Q(r)
     val = np.sum(r * Qr, axis=1) + loss.excess
-    g = 2 * Qr
-    grads = [None] * L
-    suf = None  # w_{i+1} * … * w_{L-1}
-    for i in range(L - 1, -1, -1):
-        if pre[i] is None and suf is None:
-            u = np.ones((w.shape[0], 1))
-        elif pre[i] is None:
-            u = suf
-        elif suf is None:
-            u = pre[i]
-        else:
-            u = _bconv(pre[i], suf)
-        grads[i] = _bcorr(g, u)
-        suf = filters[i] if suf is None else _bconv(filters[i], suf)
-    return val, grads, w
+    return val, batch_pullback(2 * Qr, others), w
 
 
 @dataclass(frozen=True)
@@ -427,8 +386,8 @@ def polish_run(loss, filters: Sequence[np.ndarray], threshold: float, iterations
     >>> out is not None and out[2] <= 1e-12
     True
     """
-    from critlcn.lift import (classify_hessian, parameter_gradient, parameter_hessian, scaling_complement,
-                              scaling_directions)
+    from critlcn.landscape import (classify_hessian, parameter_gradient, parameter_hessian, scaling_complement,
+                                   scaling_directions)
 
     fs = [np.array(f, dtype=float) for f in filters]
     sizes = np.cumsum([0] + [f.size for f in fs])
@@ -459,196 +418,6 @@ def polish_run(loss, filters: Sequence[np.ndarray], threshold: float, iterations
 
 # ---------------------------------------------------------------------------
 # classifying limits
-
-
-def chordal(z1, z2):
-    """Chordal distance on the projective line between roots ``z = x / y``
-    (``inf`` allowed); broadcasts.
-
-    Examples
-    --------
-    >>> print(float(chordal(0.0, np.inf)), round(float(chordal(1.0, -1.0)), 12))
-    1.0 1.0
-    """
-    z1 = np.asarray(z1, dtype=complex)
-    z2 = np.asarray(z2, dtype=complex)
-    i1, i2 = np.isinf(z1), np.isinf(z2)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        a1 = np.where(i1, 0, z1)
-        a2 = np.where(i2, 0, z2)
-        fin = np.abs(a1 - a2) / np.sqrt((1 + np.abs(a1) ** 2) * (1 + np.abs(a2) ** 2))
-        inf1 = 1 / np.sqrt(1 + np.abs(a2) ** 2)
-        inf2 = 1 / np.sqrt(1 + np.abs(a1) ** 2)
-    out = np.where(i1 & i2, 0.0, np.where(i1, inf1, np.where(i2, inf2, fin)))
-    return out
-
-
-def form_roots_projective(f) -> np.ndarray:
-    """All roots ``z = x / y`` of the binary form ``π(f)`` with multiplicity
-    (``inf`` for a vanishing leading coefficient).
-
-    Examples
-    --------
-    >>> form_roots_projective([0.0, 1.0, -2.0])
-    array([ 2.+0.j, inf+0.j])
-    """
-    f = np.asarray(f, dtype=float)
-    n = np.linalg.norm(f)
-    if f.size <= 1:
-        return np.zeros(0, dtype=complex)
-    if not (n > 0 and np.isfinite(n)):
-        raise CritlcnError("cannot find the roots of a zero or non-finite filter")
-    nz = np.flatnonzero(np.abs(f) > 1e-14 * n)
-    lead = nz[0]
-    finite = np.roots(f[lead:]).astype(complex) if f.size - lead > 1 else np.zeros(0, complex)
-    return np.concatenate([finite, np.full(lead, np.inf + 0j)])
-
-
-def cluster_roots(roots, tol: float) -> list[list[int]]:
-    """Single-linkage clusters (lists of indices) of ``roots`` at chordal
-    distance ``tol``.
-
-    Examples
-    --------
-    >>> cluster_roots([1.0, 1.0 + 1e-9, 2.0], 1e-6)
-    [[0, 1], [2]]
-    """
-    z = np.asarray(roots, dtype=complex)
-    n = z.size
-    parent = list(range(n))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    if n:
-        D = chordal(z[:, None], z[None, :])
-        for a, b in zip(*np.nonzero(np.triu(D <= tol, 1))):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return [groups[k] for k in sorted(groups)]
-
-
-def _dendrogram_clusters(z: np.ndarray, radius) -> list[list[int]]:
-    """Top-down cut of the single-linkage dendrogram (chordal distance): a
-    subtree of ``m`` roots is one root when its merge height is at most
-    ``radius(m)``, otherwise its two branches are cut further."""
-    from scipy.cluster.hierarchy import linkage
-    from scipy.spatial.distance import squareform
-
-    n = z.size
-    if n <= 1:
-        return [list(range(n))]
-    D = chordal(z[:, None], z[None, :])
-    D = (D + D.T) / 2
-    np.fill_diagonal(D, 0.0)
-    Z = linkage(squareform(D, checks=False), method="single")
-    members = {i: [i] for i in range(n)}
-    for j, (a, b, _, _) in enumerate(Z):
-        members[n + j] = members[int(a)] + members[int(b)]
-    out = []
-    stack = [2 * n - 2]
-    while stack:
-        node = stack.pop()
-        if node < n:
-            out.append(members[node])
-            continue
-        a, b, h, m = Z[node - n]
-        if h <= radius(int(m)):
-            out.append(members[node])
-        else:
-            stack += [int(a), int(b)]
-    return sorted((sorted(c) for c in out), key=lambda c: c[0])
-
-
-def rrmp_of_roots(roots, tol: float, accuracy: float = 0.0) -> RRMP:
-    """rrmp of the real form with these roots (with multiplicity).
-
-    ``m`` roots count as one root of multiplicity ``m`` when they are joined
-    (single linkage, chordal distance) at a distance of at most
-    ``max(tol, 10 · accuracy^{1/m})``: a root of multiplicity ``m`` of a form
-    known to relative accuracy ``accuracy`` splits by about
-    ``accuracy^{1/m}``. A cluster is real when it contains its own conjugates.
-
-    Examples
-    --------
-    >>> str(rrmp_of_roots([1.0, 1.0 + 1e-7j, 1.0 - 1e-7j, 2 + 1j, 2 - 1j], 1e-5))
-    '3|1'
-    """
-    z = np.asarray(roots, dtype=complex)
-
-    def radius(m: int) -> float:
-        return max(tol, 10 * accuracy ** (1.0 / m)) if accuracy > 0 else tol
-
-    groups = _dendrogram_clusters(z, radius)
-    where = {}
-    for g, members in enumerate(groups):
-        for i in members:
-            where[i] = g
-    rho, gamma = [], []
-    paired = set()
-    for g, members in enumerate(groups):
-        if g in paired:
-            continue
-        conj = np.conj(z[members[0]])
-        dist = chordal(conj, z)
-        partner = where[int(np.argmin(dist))]
-        if dist.min() > radius(len(members)):
-            raise CritlcnError("the roots do not come in conjugate pairs at this tolerance: the form is not real")
-        if partner == g:
-            rho.append(len(members))
-        else:
-            if len(groups[partner]) != len(members):
-                raise CritlcnError("conjugate root clusters of different sizes: loosen or tighten the tolerance")
-            gamma.append(len(members))
-            paired.add(partner)
-        paired.add(g)
-    return RRMP(tuple(rho), tuple(gamma))
-
-
-def rrmp_of_limit(filters: Sequence, tol: float = LIMIT_ROOT_TOL) -> RRMP:
-    """rrmp of the end-to-end filter of a gradient-descent limit, from the
-    roots of its layer filters (roots of different layers within chordal
-    distance ``tol`` are one root of the product).
-
-    Examples
-    --------
-    >>> from critlcn.polynomials import form_from_roots
-    >>> w1 = form_from_roots([1.0, 2.0, 3.0])
-    >>> w2 = form_from_roots([3.0 + 1e-8])
-    >>> str(rrmp_of_limit([w1, w2]))
-    '112|0'
-    """
-    roots = np.concatenate([form_roots_projective(f) for f in filters])
-    return rrmp_of_roots(roots, tol)
-
-
-def rrmp_of_near_form(w, tol: float = 1e-4, accuracy: float = 1e-13) -> RRMP:
-    """rrmp of an end-to-end form whose multiple roots may be slightly split.
-
-    Roots within chordal distance ``tol`` count as one; a cluster of ``m``
-    roots also when it is within ``10 · accuracy^{1/m}``, the splitting of an
-    ``m``-fold root of a form known to relative accuracy ``accuracy``
-    (rounding: about 1e-13; a gradient-descent limit: its relative gradient).
-    Distinct roots must be farther apart than these radii.
-
-    Examples
-    --------
-    >>> from critlcn.polynomials import form_from_roots
-    >>> str(rrmp_of_near_form(form_from_roots([1.0, 1.0 + 1e-7, -0.5, 2.0])))
-    '112|0'
-    >>> str(rrmp_of_near_form(form_from_roots([0.5] * 5 + [-1.0])))
-    '15|0'
-    """
-    w = np.asarray(w, dtype=float)
-    n = np.linalg.norm(w)
-    return rrmp_of_roots(form_roots_projective(w / n), tol, accuracy)
 
 
 # ---------------------------------------------------------------------------
@@ -682,9 +451,7 @@ def match_limit(filters: Sequence, lifted, tol: float = MATCH_TOL):
     (0, 1)
     """
     fs = [np.asarray(f, dtype=float) for f in filters]
-    w = fs[0]
-    for f in fs[1:]:
-        w = np.convolve(w, f)
+    w = end_to_end(fs)
     best = None
     for i, p in enumerate(lifted.points):
         target = np.asarray(p.filter)
@@ -813,12 +580,6 @@ class ExperimentResult:
         }
 
 
-def _versions() -> tuple[tuple[str, str], ...]:
-    from critlcn import __version__
-
-    return (("critlcn", __version__), ("numpy", np.__version__), ("python", platform.python_version()))
-
-
 def _limit_rrmp(filters, tol: float) -> str:
     # "?" stands for a limit whose roots do not form a real rrmp at this tolerance
     try:
@@ -889,8 +650,6 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
     bl = tl.take(owner)
     init = random_init(arch, runs, rng, init_scale)
     desc = descend(bl, init, tol=tol, max_steps=max_steps)
-    from critlcn.polynomials import rrmp_of_form
-
     target_types = [str(rrmp_of_form(t)) for t in tgt]
     limit_types = [_limit_rrmp(desc.run(i), root_tol) for i in range(runs)]
 
@@ -947,7 +706,7 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
         rows.append(TargetRow(ts, tcount[ts], tcount[ts] / T, len(recs), tuple(lrows)))
     return ExperimentResult(arch, runs, int(seed), data_model, float(init_scale), float(tol), int(max_steps),
                             tuple(rows), records, len(matched_flags), n_match, lower,
-                            time.perf_counter() - start, _versions())
+                            time.perf_counter() - start, versions())
 
 
 # ---------------------------------------------------------------------------

@@ -16,17 +16,9 @@ from critlcn.critical import solve
 from critlcn.data import QuadraticLoss, quadratic_loss, synth
 from critlcn.descent import BatchLoss, descend, random_init
 from critlcn.errors import CritlcnError
-from critlcn.lift import (
-    factor_form,
-    invariants,
-    lift,
-    load_init,
-    parameter_gradient,
-    parameter_hessian,
-    render_summary,
-    scaling_directions,
-)
-from critlcn.polynomials import form_from_roots
+from critlcn.landscape import parameter_gradient, parameter_hessian, scaling_directions
+from critlcn.lift import invariants, lift, load_init, render_summary
+from critlcn.roots import factor_form, form_from_roots
 from critlcn.rrmp import RRMP
 
 ARCHS = [(3, 2, 2), (4, 2), (3, 3), (2, 2, 2)]
