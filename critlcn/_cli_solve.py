@@ -252,7 +252,7 @@ def _build_command(name: str):
     @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes")
     @click.option("--rebuild", is_flag=True, help="rebuild even usable cache files")
     @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-                  help="cache folder (default: the package's systems/)")
+                  help="cache folder (default: the package's data/start_systems/)")
     @friendly
     def command(max_degree, jobs, rebuild, directory):
         """Build or check the cached start systems (one per partition of each degree)."""

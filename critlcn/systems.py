@@ -27,7 +27,7 @@ symbolic algebra.
 
 Start-system cache
 ------------------
-``critlcn/systems/d{d}_{λ}.json`` (e.g. ``d5_4-1.json``) holds, per partition,
+``critlcn/data/start_systems/d{d}_{λ}.json`` (e.g. ``d5_4-1.json``) holds, per partition,
 the chart, generic complex parameters ``p0`` and every valid solution there
 (complex numbers as ``[re, im]`` pairs), with ``format`` (`START_FORMAT`),
 the critlcn version that wrote it, ``degree``, ``partition``, ``unknowns``,
@@ -662,12 +662,12 @@ def partition_key(partition) -> str:
 
 
 def cache_dir() -> str:
-    """Folder of the shipped start systems (``critlcn/systems/``)."""
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "systems")
+    """Folder of the shipped start systems (``critlcn/data/start_systems/``)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "start_systems")
 
 
 def cache_path(partition, directory: str | None = None) -> str:
-    """Path of the cache file of ``λ``, e.g. ``.../systems/d5_4-1.json``.
+    """Path of the cache file of ``λ``, e.g. ``.../data/start_systems/d5_4-1.json``.
 
     Examples
     --------

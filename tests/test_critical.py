@@ -247,12 +247,13 @@ def test_a_path_that_keeps_failing_is_repaired_without_retracking_all(monkeypatc
     # double re-track (same gamma); a fresh gamma for that path alone must
     # recover the missing solution, without a full re-track of all 13 paths
     import critlcn.critical as cr
+    from critlcn.endpoints import random_gamma
     from critlcn.systems import random_parameters
 
     start = get_start((2, 2))
     rng = np.random.default_rng(11)
     p1 = random_parameters(4, rng)
-    gamma = cr._random_gamma(rng)
+    gamma = random_gamma(rng)
     real_track = cr.track_parameters
     calls = []
 

@@ -10,7 +10,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from critlcn.critical import classify_endpoints, reference_ed_degree, _reference_norm
+from critlcn.critical import reference_ed_degree
+from critlcn.startsystems import chart_endpoints, reference_norm
 from critlcn.errors import CritlcnError
 from critlcn.rrmp import partitions
 from critlcn.systems import (
@@ -138,9 +139,9 @@ def test_phc_solves_written_files_to_the_reference_count(tmp_path, lam):
         outfile = tmp_path / f"out{run}.phc"
         subprocess.run(["phc", "-b", str(infile), str(outfile)], check=True, capture_output=True, timeout=300)
         pts = _phc_solutions(outfile, variable_names(chart))
-        ends = classify_endpoints(assembled, pts, _reference_norm(parameters(Q, b), d))
+        ends = chart_endpoints(assembled, pts, reference_norm(parameters(Q, b), d))
         assert ends.count("valid") <= ref
-        new = classify_endpoints(assembled, ends.valid, _reference_norm(parameters(Q, b), d), known=found)
+        new = chart_endpoints(assembled, ends.valid, reference_norm(parameters(Q, b), d), known=found)
         found = np.concatenate([found, new.valid])
         if len(found) >= ref:
             break
@@ -159,7 +160,7 @@ def test_end_point_at_infinity_is_not_valid():
                   1249145616.85276 - 56429183.826308j])  # as phc wrote it
     refined, _, _ = assembled.newton(x[None])
     assert assembled.backward_error(refined)[0] < 1e-9  # what fooled the residual test
-    assert classify_endpoints(assembled, x[None], _reference_norm(p, d)).status == ("failed",)
+    assert chart_endpoints(assembled, x[None], reference_norm(p, d)).status == ("failed",)
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from critlcn.critical import _reference_norm, classify_endpoints
+from critlcn.startsystems import chart_endpoints, reference_norm
 from critlcn.systems import Chart, critical_system
 
 DATA = json.loads((Path(__file__).parent / "data" / "unconverged_endpoint_4211.json").read_text())
@@ -38,10 +38,10 @@ def test_the_stored_solution_is_a_solution_and_the_end_point_is_near_it():
 def test_an_unconverged_end_point_is_not_a_second_valid_solution():
     a, chart = _system()
     x, y = _c(DATA["solution"]), _c(DATA["endpoint"])
-    ends = classify_endpoints(a, np.vstack([x, y]), _reference_norm(_c(DATA["parameters"]), chart.degree))
+    ends = chart_endpoints(a, np.vstack([x, y]), reference_norm(_c(DATA["parameters"]), chart.degree))
     assert ends.count("valid") == 1
     assert ends.status[0] == "valid"
     # alone, it is either refined onto the solution or not accepted
-    alone = classify_endpoints(a, y[None], _reference_norm(_c(DATA["parameters"]), chart.degree))
+    alone = chart_endpoints(a, y[None], reference_norm(_c(DATA["parameters"]), chart.degree))
     if alone.status[0] == "valid":
         assert np.linalg.norm(alone.points[0] - x) <= 1e-9 * (1 + np.linalg.norm(x))

@@ -1,0 +1,263 @@
+"""End points of homotopy paths: refine, classify, deduplicate, and repair
+failed paths (docs/math.md, "Solving: homotopy continuation").
+
+Nothing here depends on the stratified critical systems: any polynomial
+system with the interface of `critlcn.systems.Assembled` (``newton``,
+``backward_error``) works, with its own test for spurious solutions (points
+that solve the equations but not the problem, e.g. colliding roots of a
+chart or ``c = 0``). Path tracking itself is passed in as a function, so the
+repair does not care which homotopy produced the paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from critlcn.results import EndpointStatus
+
+__all__ = [
+    "Endpoints",
+    "classify_endpoints",
+    "Repaired",
+    "repair_paths",
+    "random_gamma",
+    "BACKWARD_ERROR",
+    "DIVERGED",
+    "CONVERGED",
+    "MORE_NEWTON",
+    "DUPLICATE",
+    "NEARBY_TURNS",
+]
+
+#: Endpoints with a relative residual above this after Newton did not converge.
+BACKWARD_ERROR = 1e-9
+#: End points with a coordinate larger than this went to infinity: the random
+#: unitary chart puts genuine solutions at moderate coordinates (at most ~70 over
+#: every cached start system), while a diverging path can reach a point with a
+#: tiny *relative* residual (`phc -b` returned one with t ≈ 2e10, c ≈ 5e-14).
+DIVERGED = 1e8
+#: A refined end point whose last Newton correction (relative) is above this
+#: has not converged onto a nonsingular solution, however small its residual:
+#: near an ill-conditioned solution (condition ~1e10 on real data) a point
+#: 1e-5 away can have a backward error of 5e-10. Genuine solutions end with
+#: corrections below ~1e-10 (measured on realistic data at d = 8).
+CONVERGED = 1e-9
+#: Extra Newton steps for end points that have not converged after the first ones.
+MORE_NEWTON = 24
+#: Relative distance under which two solutions are the same point.
+DUPLICATE = 1e-7
+#: Rotations (radians) of gamma for re-tracking failed paths alone.
+NEARBY_TURNS = (0.02, -0.05, 0.1, -0.2)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Refined end points of a set of paths, and what became of each.
+
+    ``status[i]`` is an `EndpointStatus`: ``'valid'``, ``'duplicate'`` (same
+    point as an earlier valid one), ``'spurious'`` (converged but rejected by
+    the problem's own test) or ``'failed'`` (diverged — a coordinate above
+    `DIVERGED` — or did not converge: residual above `BACKWARD_ERROR` or last
+    Newton correction above `CONVERGED`).
+    """
+
+    points: np.ndarray
+    status: tuple[EndpointStatus, ...]
+    condition: np.ndarray
+
+    @property
+    def valid(self) -> np.ndarray:
+        """The distinct valid solutions."""
+        mask = np.array([s == EndpointStatus.VALID for s in self.status], dtype=bool)
+        return self.points[mask] if mask.size else self.points
+
+    def count(self, status: str) -> int:
+        """How many end points have ``status``."""
+        return sum(1 for s in self.status if s == status)
+
+
+def _same(x, y) -> bool:
+    return np.linalg.norm(x - y) <= DUPLICATE * (1 + np.linalg.norm(x))
+
+
+def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], bool] | None = None,
+                       known=None) -> Endpoints:
+    """Refine ``points`` with Newton's method and sort them into valid,
+    duplicate, spurious and failed.
+
+    Parameters
+    ----------
+    assembled : critlcn.systems.Assembled
+        The system the points should solve: anything with
+        ``newton(X, iters=...)`` returning ``(refined, last relative
+        correction, condition)`` per point, and ``backward_error(X)``.
+    points : array_like, shape (S, n)
+        Raw end points.
+    spurious : callable, optional
+        ``spurious(x)`` is True for a refined solution that does not solve the
+        problem (default: none is).
+    known : array_like, optional
+        Already accepted solutions: points equal to one of them are duplicates.
+
+    Examples
+    --------
+    >>> from critlcn.systems import critical_system, default_chart, random_parameters
+    >>> a = critical_system(default_chart((1, 1))).assemble(random_parameters(2, np.random.default_rng(0)))
+    >>> classify_endpoints(a, np.zeros((1, 3))).status
+    ('failed',)
+    """
+    X = np.atleast_2d(np.asarray(points, dtype=complex))
+    status = []
+    cond = np.full(X.shape[0], np.inf)
+    if X.shape[0] == 0 or X.size == 0:
+        return Endpoints(X, (), cond)
+    finite = np.all(np.isfinite(X), axis=1)
+    Xr = X.copy()
+    step = np.full(X.shape[0], np.inf)
+    if np.any(finite):
+        with np.errstate(all="ignore"):
+            ref, stp, cnd = assembled.newton(X[finite])
+        Xr[finite], step[finite], cond[finite] = ref, stp, cnd
+        slow = np.flatnonzero(finite & ~(step <= CONVERGED))
+        if slow.size:  # linear convergence near an ill-conditioned solution: give it time
+            with np.errstate(all="ignore"):
+                ref, stp, cnd = assembled.newton(Xr[slow], iters=MORE_NEWTON)
+            Xr[slow], step[slow], cond[slow] = ref, stp, cnd
+    with np.errstate(all="ignore"):
+        err = assembled.backward_error(Xr)
+    kept = [] if known is None else [np.asarray(k) for k in np.atleast_2d(known) if np.size(k)]
+    for i, x in enumerate(Xr):
+        if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR and step[i] <= CONVERGED
+                and np.max(np.abs(x)) <= DIVERGED):
+            status.append(EndpointStatus.FAILED)
+        elif spurious is not None and spurious(x):
+            status.append(EndpointStatus.SPURIOUS)
+        elif any(_same(x, k) for k in kept):
+            status.append(EndpointStatus.DUPLICATE)
+        else:
+            kept.append(x)
+            status.append(EndpointStatus.VALID)
+    return Endpoints(Xr, tuple(status), cond)
+
+
+def random_gamma(rng: np.random.Generator) -> complex:
+    """A random complex number of modulus one (the gamma trick).
+
+    Examples
+    --------
+    >>> round(abs(random_gamma(np.random.default_rng(0))), 12)
+    1.0
+    """
+    angle = rng.uniform(0, 2 * np.pi)
+    return complex(np.cos(angle), np.sin(angle))
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """The distinct valid end points of a set of paths after repair, and how
+    many paths stayed unaccounted for."""
+
+    solutions: np.ndarray
+    paths: int
+    spurious: int
+    failed: int
+    retracked: int
+
+
+def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: np.random.Generator,
+                 gamma: complex, *, retries: int = 3, subset_rounds: int = 6) -> Repaired:
+    """Classify the end points ``raw`` of ``paths = len(raw)`` start paths
+    (tracked with ``gamma``) and repair failures.
+
+    ``classify(points, known=None)`` sorts end points (`classify_endpoints`
+    with the system bound); ``track(indices, gamma, seed, precision)`` tracks
+    the start solutions ``indices`` again and returns raw end points.
+
+    Which start solution reaches which end point depends on ``gamma``, so a
+    failed path is first re-tracked along the same path in double double
+    precision. When two paths end at the same point one of them jumped and
+    nothing says which, so both are re-tracked. Paths still unaccounted for
+    are then re-tracked alone, up to ``subset_rounds`` times, first with
+    gammas slightly turned from ``gamma`` (`NEARBY_TURNS`), then with fresh
+    ones (a new gamma can change where a path ends, so such a round finds a
+    missing solution or lands on a known one; it costs a few paths, not all
+    of them). If solutions are still missing, all paths are re-tracked with
+    a fresh gamma, up to ``retries`` times. The distinct valid end points of
+    all attempts are pooled; paths never accounted for are reported as
+    failed (or spurious).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> roots = np.array([[1.0 + 0j], [-1.0 + 0j]])          # x^2 = 1
+    >>> system = SimpleNamespace(newton=lambda X, iters=8: (X, np.zeros(len(X)), np.ones(len(X))),
+    ...                          backward_error=lambda X: np.abs(X[:, 0] ** 2 - 1))
+    >>> classify = lambda pts, known=None: classify_endpoints(system, pts, known=known)
+    >>> track = lambda idx, g, seed, precision: roots[idx]   # a tracker that works the second time
+    >>> out = repair_paths(classify, track, np.array([[1.0 + 0j], [np.nan]]), np.random.default_rng(0), 1.0)
+    >>> sorted(out.solutions[:, 0].real.tolist()), out.failed, out.retracked
+    ([-1.0, 1.0], 0, 1)
+    """
+    raw = np.atleast_2d(np.asarray(raw, dtype=complex))
+    paths, n = raw.shape
+
+    def seed() -> int:
+        return int(rng.integers(2**31 - 1))
+
+    def sort_out(points):
+        """Valid end points and the status of the others, by start index."""
+        ends = classify(points)
+        good: dict[int, np.ndarray] = {}
+        bad: dict[int, str] = {}
+        for i, (x, status) in enumerate(zip(ends.points, ends.status)):
+            if status in (EndpointStatus.VALID, EndpointStatus.DUPLICATE):
+                clash = [j for j, y in good.items() if _same(x, y)]
+                if clash:
+                    for j in clash:
+                        del good[j]
+                        bad[j] = EndpointStatus.FAILED
+                    bad[i] = EndpointStatus.FAILED
+                else:
+                    good[i] = x
+            else:
+                bad[i] = status
+        return good, bad
+
+    good, bad = sort_out(raw)
+    retracked = 0
+    if bad:
+        idx = sorted(bad)
+        retracked += len(idx)
+        again = raw.copy()
+        again[idx] = track(idx, gamma, seed(), "dd")
+        good2, bad2 = sort_out(again)
+        if len(good2) > len(good):
+            good, bad = good2, bad2
+    pool = np.array(list(good.values())).reshape(-1, n)
+    rounds = 0
+    while len(pool) < paths and bad and rounds < subset_rounds:
+        # a gamma near the first keeps (mostly) which start reaches which end
+        # while moving the path off whatever made it fail; later rounds use
+        # unrelated gammas
+        turn = NEARBY_TURNS[rounds] if rounds < len(NEARBY_TURNS) else None
+        rounds += 1
+        g = gamma * np.exp(1j * turn) if turn is not None else random_gamma(rng)
+        lost = sorted(bad)
+        retracked += len(lost)
+        ends = classify(track(lost, g, seed(), "d"), known=pool)
+        pool = np.concatenate([pool, ends.valid])
+        bad = {j: s for j, s in zip(lost, ends.status) if s != EndpointStatus.VALID}
+    attempt = 0
+    while len(pool) < paths and attempt < retries:
+        attempt += 1
+        retracked += paths
+        ends = classify(track(list(range(paths)), random_gamma(rng), seed(), "d"), known=pool)
+        pool = np.concatenate([pool, ends.valid])
+        bad = {i: s for i, s in enumerate(ends.status)
+               if s not in (EndpointStatus.VALID, EndpointStatus.DUPLICATE)}
+    missing = max(0, paths - len(pool))
+    spurious = min(missing, sum(1 for s in bad.values() if s == EndpointStatus.SPURIOUS))
+    return Repaired(pool, paths, spurious, missing - spurious, retracked)

@@ -1,0 +1,332 @@
+"""Start systems of the stratified solver: the critical system of each
+complex partition ``λ`` at generic complex data with all its valid
+solutions, built by a blackbox solve and monodromy loops, and cached on disk
+(docs/math.md, "Solving: homotopy continuation").
+
+A start system is built once by `build_start`: a blackbox solve at generic
+complex data (or one solution made by choosing the data to fit a random
+point) completed by monodromy loops until the number of valid solutions
+reaches the reference ED degree (when known) and stops growing. `get_start`
+reads the cache (``critlcn/data/start_systems/``) or builds and stores it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from critlcn import homotopy
+from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma
+from critlcn.errors import CritlcnError
+from critlcn.parallel import pmap
+from critlcn.rrmp import partitions
+from critlcn.roots import min_root_separation
+from critlcn.systems import (
+    Assembled,
+    Chart,
+    StartSystem,
+    critical_system,
+    default_chart,
+    load_start,
+    random_chart,
+    random_parameters,
+    save_start,
+    variable_names,
+)
+
+__all__ = [
+    "reference_norm",
+    "chart_endpoints",
+    "solve_blackbox",
+    "track_parameters",
+    "build_start",
+    "get_start",
+    "build_cache",
+    "ROOT_SEPARATION",
+]
+
+#: Two roots closer than this chordal distance on P^1 count as colliding.
+ROOT_SEPARATION = 1e-7
+
+
+def _reference_ed_degree(partition):
+    # imported when called: the counts live with the pipeline, which imports this module
+    from critlcn.critical import reference_ed_degree
+
+    return reference_ed_degree(partition)
+
+
+def chart_endpoints(assembled: Assembled, points, reference_norm: float, known=None) -> Endpoints:
+    """`critlcn.endpoints.classify_endpoints` for a critical system in a chart:
+    a solution is spurious when its filter is much smaller than
+    ``reference_norm`` (the excluded ``c = 0`` component) or two roots of its
+    factors collide (chordal distance at most `ROOT_SEPARATION`).
+
+    Examples
+    --------
+    >>> a = critical_system(default_chart((1, 1))).assemble(random_parameters(2, np.random.default_rng(0)))
+    >>> chart_endpoints(a, np.zeros((1, 3)), 1.0).status
+    ('failed',)
+    """
+    chart = assembled.system.chart
+
+    def spurious(x) -> bool:
+        return bool(np.linalg.norm(chart.form(x)) <= 1e-8 * reference_norm
+                    or min_root_separation([f for _, f in chart.factors(x)]) <= ROOT_SEPARATION)
+
+    X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
+    return classify_endpoints(assembled, X, spurious=spurious, known=known)
+
+
+def reference_norm(p, d: int) -> float:
+    """A typical size ``‖Q⁻¹ b‖`` of critical filters for the (complex)
+    parameters ``p = (Q, b)`` of degree ``d``.
+
+    Examples
+    --------
+    >>> from critlcn.systems import parameters
+    >>> reference_norm(parameters(2 * np.eye(2), np.array([2.0, 0.0])), 1)
+    1.0
+    """
+    L = d + 1
+    iu, ju = np.triu_indices(L)
+    Q = np.zeros((L, L), dtype=complex)
+    Q[iu, ju] = p[: iu.size]
+    Q[ju, iu] = p[: iu.size]
+    b = p[iu.size :]
+    try:
+        return float(np.linalg.norm(np.linalg.solve(Q, b)))
+    except np.linalg.LinAlgError:
+        return float(np.linalg.norm(b) / max(np.linalg.norm(Q), 1e-300))
+
+
+def solve_blackbox(chart: Chart, p, seed: int = 0) -> Endpoints:
+    """PHCpack's blackbox solver on the critical system of ``chart`` at ``p``,
+    end points refined and classified (the baseline a user would write).
+
+    Examples
+    --------
+    >>> ends = solve_blackbox(default_chart((2,)), random_parameters(2, np.random.default_rng(0)))
+    >>> ends.count("valid")
+    4
+    """
+    assembled = critical_system(chart).assemble(p)
+    names = variable_names(chart)
+    raw = homotopy.blackbox(assembled.polynomials(), names, seed=seed)
+    pts = np.array([e.point for e in raw]).reshape(-1, chart.unknowns)
+    return chart_endpoints(assembled, pts, reference_norm(np.asarray(p), chart.degree))
+
+
+def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, seed: int = 0,
+                     precision: str = "d") -> np.ndarray:
+    """Track ``points`` (solutions at ``p_from``) to ``p_to`` along
+    ``(1 − s) γ p_from + s p_to``; returns raw end points (unrefined).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> ch = default_chart((1,))
+    >>> p0, p1 = random_parameters(1, rng), random_parameters(1, rng)
+    >>> x0 = solve_blackbox(ch, p0).valid
+    >>> x1 = track_parameters(ch, p0, p1, x0, gamma=0.6 + 0.8j)
+    >>> float(critical_system(ch).assemble(p1).backward_error(x1)[0]) < 1e-9
+    True
+    """
+    system = critical_system(chart)
+    names = variable_names(chart)
+    start = system.assemble(p_from).polynomials()
+    target = system.assemble(p_to).polynomials()
+    points = np.atleast_2d(np.asarray(points, dtype=complex))
+    if points.size == 0:
+        return points.reshape(0, chart.unknowns)
+    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed, precision=precision)
+    return np.array([e.point for e in ends]).reshape(-1, chart.unknowns)
+
+
+def _seed_solution(chart: Chart, rng: np.random.Generator):
+    """A random point ``x0`` and generic parameters ``p0`` that it solves: the
+    equations are linear in ``p``, so ``p0`` is a random kernel vector."""
+    system = critical_system(chart)
+    n = chart.unknowns
+    x0 = (rng.normal(size=n) + 1j * rng.normal(size=n)) / np.sqrt(2)
+    rows = []
+    for ex, T in zip(system.exponents, system.tensors):
+        mon = np.prod(x0[None, :] ** ex, axis=1)
+        rows.append(mon @ T)
+    M = np.array(rows)
+    r = rng.normal(size=M.shape[1]) + 1j * rng.normal(size=M.shape[1])
+    p0 = r - np.linalg.pinv(M) @ (M @ r)
+    return x0, p0 / np.linalg.norm(p0)
+
+
+def build_start(
+    partition,
+    rng: np.random.Generator,
+    chart: Chart | None = None,
+    target: int | None = None,
+    blackbox_runs: int = 1,
+    stable_loops: int = 3,
+    max_loops: int = 60,
+) -> StartSystem:
+    """All valid solutions of ``λ``'s critical system at generic complex data.
+
+    Starts from the union of ``blackbox_runs`` blackbox solves (or, with
+    ``blackbox_runs=0``, from one solution made by choosing the data to fit a
+    random point), then runs monodromy loops ``p0 → p1 → p0`` along random
+    gamma paths, adding every new valid solution, until the count equals
+    ``target`` (when given) and no loop has found anything new for
+    ``stable_loops`` loops in a row.
+
+    Raises `CritlcnError` when ``max_loops`` loops do not reach ``target``.
+
+    Examples
+    --------
+    >>> st = build_start((2, 1), np.random.default_rng(0), target=7)
+    >>> st.count
+    7
+    """
+    lam = tuple(sorted((int(p) for p in partition), reverse=True))
+    d = sum(lam)
+    chart = chart if chart is not None else default_chart(lam)
+    system = critical_system(chart)
+    seed = int(rng.integers(2**31 - 1))
+    if blackbox_runs > 0:
+        p0 = random_parameters(d, rng)
+        sols = np.zeros((0, chart.unknowns), dtype=complex)
+        for run in range(blackbox_runs):
+            ends = solve_blackbox(chart, p0, seed=seed + run)
+            new = chart_endpoints(system.assemble(p0), ends.valid, reference_norm(p0, d), known=sols)
+            sols = np.concatenate([sols, new.valid])
+    else:
+        x0, p0 = _seed_solution(chart, rng)
+        sols = x0[None, :]
+    a0 = system.assemble(p0)
+    ref0 = reference_norm(p0, d)
+    quiet, loops = 0, 0
+    while loops < max_loops:
+        done = target is None or len(sols) >= target
+        if done and quiet >= stable_loops:
+            break
+        loops += 1
+        p1 = random_parameters(d, rng)
+        mid = track_parameters(chart, p0, p1, sols, random_gamma(rng), seed=seed + 100 + loops)
+        back = track_parameters(chart, p1, p0, mid, random_gamma(rng), seed=seed + 200 + loops)
+        new = chart_endpoints(a0, back, ref0, known=sols)
+        if new.count("valid"):
+            sols = np.concatenate([sols, new.valid])
+            quiet = 0
+        else:
+            quiet += 1
+    if target is not None and len(sols) != target:
+        raise CritlcnError(
+            f"building the start system of λ = {lam}: found {len(sols)} valid solutions after {loops} monodromy loops, "
+            f"expected {target}; rebuild with another seed",
+            exit_code=1,
+        )
+    provenance = {
+        "method": f"{blackbox_runs} blackbox solve(s) + monodromy",
+        "loops": loops,
+        "stable_loops": quiet,
+        "reference": target,
+        "count": int(len(sols)),
+    }
+    return StartSystem(chart, p0, sols, tuple(provenance.items()))
+
+
+def _build_seed(partition) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(repr(("start", tuple(partition))).encode()).digest()[:8], "little")
+
+
+def get_start(partition, directory: str | None = None, rebuild: bool = False, save: bool = True) -> StartSystem:
+    """The start system of ``λ``: the cached one when it is usable, otherwise
+    built now (deterministically from ``λ``) and, when ``save`` and the folder
+    is writable, stored for next time.
+
+    A cached file is accepted only if it is intact (checksum), of the current
+    format, for ``λ``, its solutions solve its system, and its count equals
+    the reference ED degree where that is known.
+
+    Building: each attempt uses its own chart, generic data and seed
+    solution, starts from a blackbox solve for ``d ≤ 5`` (PHCpack's blackbox
+    gets slow on the high-degree systems of larger ``d``) and runs monodromy
+    loops until nothing new appears for several loops. Where the reference
+    count is known it must be reached; otherwise attempts repeat until the
+    largest count found has been reached by two independent attempts.
+
+    Examples
+    --------
+    >>> get_start((2, 1)).count
+    7
+    """
+    lam = tuple(sorted((int(p) for p in partition), reverse=True))
+    ref = _reference_ed_degree(lam)
+    if not rebuild:
+        start = load_start(lam, directory)
+        if start is not None and (ref is None or start.count == ref):
+            return start
+    rng = np.random.default_rng(_build_seed(lam))
+    counts = []
+    start = None
+    for attempt in range(5):
+        chart = random_chart(lam, rng)
+        built = build_start(lam, rng, chart=chart, target=ref, blackbox_runs=1 if sum(lam) <= 5 else 0,
+                            stable_loops=3 if ref is not None else 5)
+        counts.append(built.count)
+        if start is None or built.count > start.count:
+            start = built
+        # monodromy can stop short but never overshoots: trust the largest
+        # count once two independent attempts have reached it
+        if ref is not None or counts.count(max(counts)) >= 2:
+            break
+    else:
+        raise CritlcnError(f"start system of λ = {lam}: independent builds disagree ({counts}); rebuild with --rebuild",
+                           exit_code=1)
+    start = StartSystem(start.chart, start.parameters, start.solutions,
+                        tuple(dict(start.provenance, attempts=counts).items()))
+    if save:
+        try:
+            save_start(start, directory)
+        except OSError:
+            pass  # a read-only install still solves; it just rebuilds next time
+    return start
+
+
+def build_cache(max_degree: int, directory: str | None = None, jobs: int = 1, rebuild: bool = False,
+                min_degree: int = 1) -> list[tuple[tuple[int, ...], int, str]]:
+    """Build (or check) the start systems of every partition of degree
+    ``min_degree..max_degree``; returns ``(λ, count, 'cached'|'built')`` rows.
+
+    Resumable: partitions whose cache file is already usable are kept, so an
+    interrupted build continues where it stopped.
+
+    Examples
+    --------
+    >>> build_cache(2)
+    [((1,), 1, 'cached'), ((2,), 4, 'cached'), ((1, 1), 1, 'cached')]
+    """
+    if max_degree < 1:
+        raise CritlcnError(f"--max-degree must be at least 1, got {max_degree}")
+    lams = [lam for d in range(min_degree, max_degree + 1) for lam in partitions(d)]
+    status = {}
+    todo = []
+    for lam in lams:
+        st = None if rebuild else load_start(lam, directory)
+        ref = _reference_ed_degree(lam)
+        if st is not None and (ref is None or st.count == ref):
+            status[lam] = "cached"
+        else:
+            todo.append(lam)
+            status[lam] = "built"
+    # low degrees first (they are needed most often), big partitions first
+    # within a degree so parallel workers finish together
+    todo.sort(key=lambda lam: (sum(lam), -len(lam)))
+    pmap(_rebuild_unit, [(lam, directory, rebuild) for lam in todo], jobs=jobs)
+    return [(lam, get_start(lam, directory).count, status[lam]) for lam in lams]
+
+
+def _rebuild_unit(args):
+    lam, directory, rebuild = args
+    # without --rebuild, another process may have built it meanwhile: get_start checks again
+    return get_start(lam, directory, rebuild=rebuild).count
+
