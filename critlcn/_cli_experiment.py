@@ -1,4 +1,4 @@
-"""Click commands ``experiment`` (MATH.md §8) and ``report`` (Markdown and
+"""Click commands ``experiment`` (docs/math.md, "Gradient descent experiments") and ``report`` (Markdown and
 self-contained HTML).
 
 Thin wrappers: parse options, call `critlcn.descent`, `critlcn.lift`,

@@ -47,7 +47,7 @@ def _dataset_and_loss(arch, data_path, allow_singular):
 
 
 # ---------------------------------------------------------------------------
-# renderers: function-space statistics, then parameter space (issue 4)
+# renderers: function-space statistics, then parameter space
 
 
 def _strata_rows(result):
@@ -202,7 +202,8 @@ def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
     if ctx.invoked_subcommand is not None:
         return
     from critlcn.critical import needed_partitions
-    from critlcn.systems import critical_system, default_chart, parameters, partition_key, phc_file, variable_names, load_start
+    from critlcn.startsystems import load_start, partition_key
+    from critlcn.systems import critical_system, default_chart, parameters, phc_file, variable_names
 
     if not k:
         raise CritlcnError("no filter sizes given: pass them after --k, e.g. critlcn systems --k 3 2 2 --out DIR")
@@ -210,7 +211,7 @@ def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
         raise CritlcnError("no output folder: pass --out DIR")
     arch = _arch(k)
     ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
-    need = needed_partitions(arch, all_strata)
+    need = needed_partitions(arch, all_strata=all_strata)
     texts = {}
     for lam, rrmps in need.items():
         start = load_start(lam)

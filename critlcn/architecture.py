@@ -1,4 +1,4 @@
-"""Architectures of stride-one 1-D linear convolutional networks (MATH.md §1, §3)."""
+"""Architectures of stride-one 1-D linear convolutional networks (docs/math.md, "Filters and binary forms")."""
 
 from __future__ import annotations
 
@@ -39,17 +39,20 @@ class Architecture:
     def __post_init__(self):
         k = tuple(self.k)
         if not k:
-            raise CritlcnError("no filter sizes given: pass them after --k, e.g. --k 3 2 2")
+            raise CritlcnError("no filter sizes given in `k`: pass them layer 1 first, e.g. 3 2 2", parameter="k")
         for ki in k:
             if isinstance(ki, bool) or not isinstance(ki, int):
-                raise CritlcnError(f"filter size {ki!r} is not an integer: pass whole numbers, e.g. --k 3 2 2")
+                raise CritlcnError(f"filter size {ki!r} in `k` is not an integer: pass whole numbers, e.g. 3 2 2",
+                                   parameter="k")
             if ki < 1:
-                raise CritlcnError(f"filter size {ki} is below 1: every filter has at least one weight, e.g. --k 3 2 2")
+                raise CritlcnError(f"filter size {ki} in `k` is below 1: every filter has at least one weight, e.g. 3 2 2",
+                                   parameter="k")
         strides = tuple(self.strides) if self.strides else (1,) * len(k)
         if len(strides) != len(k):
             raise CritlcnError(f"{len(strides)} strides for {len(k)} layers: give one stride per filter size")
         if any(s != 1 for s in strides):
-            raise CritlcnError(f"strides {strides} are not supported yet: only stride one (MATH.md §1); drop --strides")
+            raise CritlcnError(f"strides {strides} are not supported yet: only stride one; drop `strides`",
+                               parameter="strides")
         object.__setattr__(self, "k", k)
         object.__setattr__(self, "strides", strides)
 

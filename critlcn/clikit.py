@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from critlcn.errors import CritlcnError
+from critlcn.errors import CritlcnError, cli_message
 from critlcn.files import atomic_write
 
 __all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup"]
@@ -28,7 +28,7 @@ def friendly(func):
         try:
             return func(*args, **kwargs)
         except CritlcnError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {cli_message(err)}", err=True)
             sys.exit(err.exit_code)
 
     return wrapper

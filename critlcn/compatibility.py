@@ -1,4 +1,6 @@
-"""Balls in bins: which rrmps an architecture can factor, and how (MATH.md §4).
+"""Balls in bins: which rrmps an architecture can factor, and how (docs/math.md,
+"Roots and multiplicity patterns"; Kohn, Merkh, Montúfar, Trager, *Geometry of
+Linear Convolutional Networks*, Section 4).
 
 Bin ``i`` has size ``k_i - 1``. A real root of multiplicity ``ρ`` is a colour
 with ``ρ`` balls of size 1; a conjugate pair of multiplicity ``γ`` a colour
@@ -423,7 +425,7 @@ def compatibility_table(archs: Sequence[Architecture]) -> tuple[tuple[RRMP, ...]
     (['1111|0', '112|0', '22|0'], ('p1p2p3·p4', 'p1p2p3·p3', None))
     """
     if not archs:
-        raise CritlcnError("no architecture given: pass at least one --k, e.g. --k 3 2 2 --k 4 2")
+        raise CritlcnError("no architecture given in `archs`: pass at least one, e.g. 3 2 2 and 4 2", parameter="archs")
     degrees = {a.degree for a in archs}
     if len(degrees) != 1:
         listing = ", ".join(f"{a.label()}: d={a.degree}" for a in archs)

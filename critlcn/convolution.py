@@ -65,7 +65,9 @@ def end_to_end(layer_filters: Iterable, *, skip: Iterable[int] = ()) -> np.ndarr
     ``layer_filters`` lists ``w_1`` (applied first) to ``w_L``; the layers
     whose indices (from 0) are in ``skip`` are left out (the product of the
     others, as in the second derivatives of ``μ``; ``[1.]`` when all are
-    skipped).
+    skipped). The filters are convolved in the listed order, ``w_1`` first,
+    as `batch_end_to_end` does: at stride one the order changes only the
+    rounding, and one order keeps the results of all callers identical.
 
     Examples
     --------
@@ -78,7 +80,7 @@ def end_to_end(layer_filters: Iterable, *, skip: Iterable[int] = ()) -> np.ndarr
     kept = [f for i, f in enumerate(layer_filters) if i not in skip]
     if not kept:
         return np.array([1.0])
-    return convolve(*reversed(kept))
+    return convolve(*kept)
 
 
 def all_but_one(layer_filters: Sequence) -> list[np.ndarray]:

@@ -24,15 +24,18 @@ from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.roots import rrmp_of_form
 from critlcn.rrmp import enumerate_rrmps, partitions, region
 from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, solve_blackbox: the solver's API)
+    StartSystem,
     build_cache,
     build_start,
     chart_endpoints,
     get_start,
+    load_start,
+    partition_key,
     reference_norm,
     solve_blackbox,
     track_parameters,
 )
-from critlcn.systems import Chart, StartSystem, critical_system, load_start, parameters
+from critlcn.systems import Chart, critical_system, parameters
 
 __all__ = [
     "reference_ed_degree",
@@ -51,7 +54,7 @@ REAL = 1e-8
 
 def reference_ed_degree(partition) -> int:
     """The generic ED degree of ``Δ_λ``: the exact count of `critlcn.degrees`
-    (MATH.md §10), known for every partition.
+    (docs/math.md, "The stratified solver"), known for every partition.
 
     Examples
     --------
@@ -120,7 +123,7 @@ def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries:
                              out.retracked)
 
 
-def solve_partition(start: StartSystem, p1, rng: np.random.Generator, jobs: int = 1) -> PartitionSolution:
+def solve_partition(start: StartSystem, p1, rng: np.random.Generator, *, jobs: int = 1) -> PartitionSolution:
     """All valid solutions of ``λ``'s critical system at parameters ``p1`` by
     the coefficient-parameter homotopy from ``start``.
 
@@ -146,7 +149,7 @@ def solve_partition(start: StartSystem, p1, rng: np.random.Generator, jobs: int 
 # the pipeline
 
 
-def needed_partitions(arch: Architecture, all_strata: bool = False) -> dict[tuple[int, ...], tuple[str, ...]]:
+def needed_partitions(arch: Architecture, *, all_strata: bool = False) -> dict[tuple[int, ...], tuple[str, ...]]:
     """Partitions to solve, each with the rrmps it covers: those of the
     compatible rrmps, or every partition of ``d`` with ``all_strata``.
 
@@ -182,7 +185,7 @@ def _real_points(arch: Architecture, loss, sol: PartitionSolution) -> list[Criti
     return out
 
 
-def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed: int = 0, jobs: int = 1,
+def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, seed: int = 0, jobs: int = 1,
           cache: str | None = None, scheduler: str | None = None, progress: bool | None = False) -> SolveResult:
     """Every critical point of the square loss ``loss`` on the strata of ``arch``.
 
@@ -217,9 +220,9 @@ def solve(arch: Architecture, loss, dataset=None, all_strata: bool = False, seed
     [((2,), 4, 4), ((1, 1), 1, 1)]
     """
     if jobs < 1:
-        raise CritlcnError(f"--jobs must be at least 1, got {jobs}")
+        raise CritlcnError(f"`jobs` must be at least 1, got {jobs}", parameter="jobs")
     rng = np.random.default_rng(seed)
-    need = needed_partitions(arch, all_strata)
+    need = needed_partitions(arch, all_strata=all_strata)
     lams = list(need)
     starts = {}
     for lam in lams:

@@ -1,5 +1,5 @@
 """Datasets and the square loss as a quadratic form in the end-to-end filter
-(MATH.md §5).
+(docs/math.md, "The square loss").
 
 A dataset holds ``X`` of shape ``(N, d_0)`` and ``Y`` of shape ``(N, d_L)`` with
 ``d_L = d_0 - k + 1`` (rows are samples). The loss
@@ -177,7 +177,7 @@ def _check_arrays(X, Y, arch: Architecture, where: str):
 
 
 def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = False) -> QuadraticLoss:
-    """The quadratic form ``(Q, b, c0)`` of the square loss of ``dataset`` (MATH.md §5).
+    """The quadratic form ``(Q, b, c0)`` of the square loss of ``dataset`` (docs/math.md, "The square loss").
 
     Raises `CritlcnError` when the shapes do not fit ``arch`` or when ``Q`` is
     singular (too few or degenerate samples) unless ``allow_singular``.
@@ -207,7 +207,8 @@ def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = 
     if eig[0] <= eig[-1] / SINGULAR_CONDITION and not allow_singular:
         raise CritlcnError(
             f"{dataset.source}: the data's quadratic form Q is singular (only {n} samples of {d_out} outputs "
-            f"for a filter of size {k}), so critical sets may be non-isolated; use more samples or pass --allow-singular"
+            f"for a filter of size {k}), so critical sets may be non-isolated; use more samples or pass `allow_singular`",
+            parameter="allow_singular",
         )
     return QuadraticLoss(Q, b, c0)
 
@@ -240,7 +241,7 @@ def load(path: str) -> Dataset:
     (4, 3)
     """
     if not os.path.exists(path):
-        raise CritlcnError(f"data file {path} does not exist; check the --data path")
+        raise CritlcnError(f"data file {path} does not exist; check the path")
     try:
         with np.load(path, allow_pickle=False) as npz:
             names = set(npz.files)
@@ -307,9 +308,9 @@ def synth(
     ((50, 10), (50, 6))
     """
     if samples < 1:
-        raise CritlcnError(f"--samples must be at least 1, got {samples}")
+        raise CritlcnError(f"`samples` must be at least 1, got {samples}", parameter="samples")
     if noise < 0 or not np.isfinite(noise):
-        raise CritlcnError(f"--noise must be a finite number >= 0, got {noise}")
+        raise CritlcnError(f"`noise` must be a finite number >= 0, got {noise}", parameter="noise")
     k = arch.size
     d0 = 2 * k if d0 is None else int(d0)
     if d0 < k:
@@ -345,13 +346,13 @@ def save(dataset: Dataset, path: str) -> None:
 
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise CritlcnError(f"cannot write {path}: folder {directory} does not exist; create it or pick another --out")
+        raise CritlcnError(f"cannot write {path}: folder {directory} does not exist; create it or pick another path")
     buf = io.BytesIO()
     np.savez(buf, X=dataset.X, Y=dataset.Y)
     try:
         atomic_write(path, buf.getvalue())
     except OSError as err:
-        raise CritlcnError(f"cannot write {path}: {err.strerror}; pick a writable --out") from None
+        raise CritlcnError(f"cannot write {path}: {err.strerror}; pick a writable path") from None
 
 
 def ar_windows(
@@ -393,7 +394,7 @@ def ar_windows(
     True
     """
     if samples < 1:
-        raise CritlcnError(f"samples must be at least 1, got {samples}")
+        raise CritlcnError(f"`samples` must be at least 1, got {samples}", parameter="samples")
     a = np.asarray(coefficients, dtype=float)
     k = arch.size
     d0 = 2 * k if d0 is None else int(d0)

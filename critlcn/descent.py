@@ -1,5 +1,6 @@
 """Gradient descent on ``L = ℓ ∘ μ`` over many runs at once, classification of
-its limits by rrmp, and the experiments of MATH.md §8.
+its limits by rrmp, and the experiments of docs/math.md, "Gradient descent
+experiments".
 
 Gradient descent runs vectorised over a batch of initialisations (each run
 may have its own loss): one forward/backward pass per iteration for all
@@ -201,9 +202,9 @@ def random_init(arch: Architecture, runs: int, rng: np.random.Generator, scale: 
     [(4, 3), (4, 2)]
     """
     if runs < 1:
-        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+        raise CritlcnError(f"`runs` must be at least 1, got {runs}", parameter="runs")
     if not (scale > 0 and np.isfinite(scale)):
-        raise CritlcnError(f"--init-scale must be a positive number, got {scale}")
+        raise CritlcnError(f"`scale` must be a positive number, got {scale}", parameter="scale")
     return tuple(rng.normal(scale=scale, size=(runs, ki)) for ki in arch.k)
 
 
@@ -293,7 +294,7 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
     if any(f.ndim != 2 or f.shape[0] != R for f in init) or loss.runs != R:
         raise CritlcnError("descend: every init array must be (runs, k_i) with one loss per run")
     if max_steps < 1:
-        raise CritlcnError(f"--max-steps must be at least 1, got {max_steps}")
+        raise CritlcnError(f"`max_steps` must be at least 1, got {max_steps}", parameter="max_steps")
     if not tol > 0:
         raise CritlcnError(f"tolerance must be positive, got {tol}")
     thresh_all = tol * (1.0 + np.linalg.norm(loss.b(), axis=1))
@@ -481,7 +482,7 @@ class LimitRow:
     types: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (issue 6 item 5); ``types`` counts the checked runs
+        """JSON-ready dict; ``types`` counts the checked runs
         by the type of the listed critical point they matched."""
         return {"rrmp": self.rrmp, "runs": self.runs, "share": self.share, "mean_loss": self.mean_loss,
                 "region": self.region, "converged": self.converged, "types": dict(self.types)}
@@ -498,7 +499,7 @@ class TargetRow:
     limits: tuple[LimitRow, ...]
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (issue 6 item 5)."""
+        """JSON-ready dict."""
         return {"rrmp": self.rrmp, "targets": self.targets, "share": self.share, "runs": self.runs,
                 "limits": [lim.to_dict() for lim in self.limits]}
 
@@ -558,7 +559,7 @@ class ExperimentResult:
         return sum(1 for r in self.records if r.converged and r.matched is not None)
 
     def to_dict(self) -> dict:
-        """The JSON contract of ``critlcn experiment --format json`` (issue 6 item 5)."""
+        """The JSON contract of ``critlcn experiment --format json``."""
         cc = self.checked_converged
         return {
             "architecture": {**self.architecture.to_dict(), "label": self.architecture.label()},
@@ -583,7 +584,7 @@ class ExperimentResult:
 def _limit_rrmp(filters, tol: float) -> str:
     # "?" stands for a limit whose roots do not form a real rrmp at this tolerance
     try:
-        return str(rrmp_of_limit(filters, tol))
+        return str(rrmp_of_limit(filters, tol=tol))
     except CritlcnError:
         return "?"
 
@@ -601,7 +602,9 @@ def _below_best(loss: float, best: float | None) -> bool:
 def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "whitened", targets: int | None = None,
                samples: int = 50, init_scale: float = INIT_SCALE, tol: float = TOL, max_steps: int = MAX_STEPS,
                match: int | None = 0, root_tol: float = LIMIT_ROOT_TOL) -> ExperimentResult:
-    """The experiment of MATH.md §8: random targets, gradient descent from
+    """The experiment of Kohn, Merkh, Montúfar, Trager, *Geometry of Linear
+    Convolutional Networks*, Section 7 (docs/math.md, "Gradient descent
+    experiments"): random targets, gradient descent from
     random initialisations, limits classified by rrmp and tabulated by
     target type.
 
@@ -633,12 +636,13 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
     if data_model not in DATA_MODELS:
         raise CritlcnError(f"unknown data model {data_model!r}: use one of {', '.join(DATA_MODELS)}")
     if runs < 1:
-        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+        raise CritlcnError(f"`runs` must be at least 1, got {runs}", parameter="runs")
     T = runs if targets is None else int(targets)
     if T < 1 or T > runs:
-        raise CritlcnError(f"--targets must be between 1 and the number of runs ({runs}), got {T}")
+        raise CritlcnError(f"`targets` must be between 1 and the number of runs ({runs}), got {T}",
+                           parameter="targets")
     if match is not None and match < 0:
-        raise CritlcnError(f"--match must be at least 0, got {match}")
+        raise CritlcnError(f"`match` must be at least 0, got {match}", parameter="match")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     tgt = rng.normal(size=(T, arch.size))
@@ -742,7 +746,7 @@ def _footer(result: ExperimentResult) -> str:
 
 
 def render_experiment(result: ExperimentResult, fmt: str = "table") -> str:
-    """The tables of MATH.md §8 as ``'table'``, ``'json'``, ``'md'`` or ``'latex'``.
+    """The tables of the experiment as ``'table'``, ``'json'``, ``'md'`` or ``'latex'``.
 
     Examples
     --------
@@ -828,7 +832,7 @@ def descend_on_loss(arch: Architecture, loss, lifted, runs: int, seed: int = 0, 
     (True, ['p1·p2', 'p2·p1'])
     """
     if runs < 1:
-        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+        raise CritlcnError(f"`runs` must be at least 1, got {runs}", parameter="runs")
     rng = np.random.default_rng(seed)
     bl = _batch([loss]).take(np.zeros(runs, dtype=int))
     desc = descend(bl, random_init(arch, runs, rng, init_scale), tol=tol, max_steps=max_steps)

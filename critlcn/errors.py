@@ -1,21 +1,51 @@
 """The one exception type a user of critlcn can cause."""
 
-__all__ = ["CritlcnError"]
+from __future__ import annotations
+
+__all__ = ["CritlcnError", "cli_message", "FLAGS"]
 
 
 class CritlcnError(ValueError):
     """Bad input or a failed run, with a message saying what and how to fix it.
 
     The CLI prints ``str(error)`` on one line and exits with ``exit_code``
-    (2 for bad input, 1 for a run that failed).
+    (2 for bad input, 1 for a run that failed). Messages name the function's
+    parameters, in backquotes (```jobs```), not command-line flags; when
+    ``parameter`` is given, the CLI writes its flag (``--jobs``) instead
+    (`cli_message`).
 
     Examples
     --------
-    >>> err = CritlcnError("filter sizes must be >= 1: got 0; pass e.g. --k 3 2 2")
-    >>> err.exit_code
-    2
+    >>> err = CritlcnError("`jobs` must be at least 1, got 0", parameter="jobs")
+    >>> err.exit_code, cli_message(err)
+    (2, '--jobs must be at least 1, got 0')
     """
 
-    def __init__(self, message: str, exit_code: int = 2):
+    def __init__(self, message: str, exit_code: int = 2, *, parameter: str | None = None):
         super().__init__(message)
         self.exit_code = exit_code
+        self.parameter = parameter
+
+
+#: Command-line flags of parameters whose flag is not ``--`` and the name with
+#: dashes for underscores.
+FLAGS = {"scale": "--init-scale", "archs": "--k"}
+
+
+def cli_message(err: CritlcnError, flags: dict[str, str] | None = None) -> str:
+    """The message of ``err`` with its parameter written as the command-line
+    flag that sets it (`FLAGS`, updated by ``flags``).
+
+    Examples
+    --------
+    >>> cli_message(CritlcnError("`max_steps` must be at least 1", parameter="max_steps"))
+    '--max-steps must be at least 1'
+    >>> cli_message(CritlcnError("no data"))
+    'no data'
+    """
+    text = str(err)
+    name = getattr(err, "parameter", None)
+    if name:
+        table = {**FLAGS, **(flags or {})}
+        text = text.replace(f"`{name}`", table.get(name, "--" + name.replace("_", "-")))
+    return text

@@ -14,7 +14,8 @@ Two entry points:
 * `track` – the straight-line homotopy ``(1 − s) γ G + s F`` from a start
   system ``G`` with known solutions to a target ``F``. Because the critical
   equations are linear in the data ``(Q, b)``, this is a coefficient-parameter
-  homotopy between two data points (MATH.md §6).
+  homotopy between two data points (docs/math.md, "Solving: homotopy
+  continuation").
 """
 
 from __future__ import annotations

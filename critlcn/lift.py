@@ -1,4 +1,5 @@
-"""Lifting function-space critical points to parameter space (MATH.md §4, §7).
+"""Lifting function-space critical points to parameter space (docs/math.md, "The loss
+in parameter space").
 
 A real critical point ``w`` of ``ℓ|Δ(ρ|γ)`` on a compatible stratum is
 factored into its distinct real linear factors and irreducible real quadratic
@@ -24,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import sys
+import types
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -119,7 +122,7 @@ def balanced(filters: Sequence) -> tuple[np.ndarray, ...]:
 
 def invariants(filters: Sequence) -> np.ndarray:
     """Squared norms minus the first: ``δ_{1i} = ‖w_i‖² − ‖w_1‖²``, which the
-    gradient flow keeps constant (MATH.md §7); all ``δ_ij`` follow.
+    gradient flow keeps constant (docs/math.md, "The loss in parameter space"); all ``δ_ij`` follow.
 
     Examples
     --------
@@ -213,7 +216,7 @@ def _parameter_point(loss, arch: Architecture, r: RRMP, assignment, filters, sig
     )
 
 
-def lift_point(arch: Architecture, loss, r: RRMP, w, init=None) -> tuple[ParameterPoint, ...]:
+def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None) -> tuple[ParameterPoint, ...]:
     """Every parameter point above the real critical filter ``w`` of rrmp ``r``:
     one per labelled compatible assignment, balanced, or scaled to the
     invariants of ``init`` (filters ``w_1 … w_L``).
@@ -278,12 +281,12 @@ def _incompatible_reason(r: RRMP, arch: Architecture) -> str:
 def _lift_unit(args):
     arch, loss, r, w, init = args
     try:
-        return lift_point(arch, loss, r, w, init)
+        return lift_point(arch, loss, r, w, init=init)
     except CritlcnError as err:
         return f"factoring failed: {err}"
 
 
-def lift(arch: Architecture, loss, points: Iterable, init=None, solve=None, rel_tol: float = 1e-9,
+def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, rel_tol: float = 1e-9,
          jobs: int = 1, scheduler: str | None = None) -> LiftResult:
     """Lift every real critical point (objects with ``rrmp``, ``partition``,
     ``region``, ``compatible``, ``filter``, ``loss``, e.g. the points of a
@@ -345,7 +348,7 @@ def lift(arch: Architecture, loss, points: Iterable, init=None, solve=None, rel_
 # initialisations
 
 
-def check_init(filters, arch: Architecture, where: str = "init") -> tuple[np.ndarray, ...]:
+def check_init(filters, arch: Architecture, *, where: str = "init") -> tuple[np.ndarray, ...]:
     """Validate layer filters ``w_1 … w_L`` for ``arch`` (sizes, finiteness, non-zero).
 
     Examples
@@ -384,7 +387,7 @@ def load_init(path: str, arch: Architecture) -> tuple[np.ndarray, ...]:
     [[1.0, 2.0], [3.0, 4.0]]
     """
     if not os.path.exists(path):
-        raise CritlcnError(f"init file {path} does not exist; check the --init path")
+        raise CritlcnError(f"init file {path} does not exist; check the path")
     names = [f"w{i + 1}" for i in range(arch.layers)]
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -452,3 +455,14 @@ def render_summary(result: LiftResult, fmt: str = "table") -> str:
     if fmt == "latex":
         return text + "\n% " + note + "\n"
     return text + "\n\n" + note + "\n"
+
+
+class _CallableModule(types.ModuleType):
+    # ``critlcn.lift`` names both this module and the function `lift` (the
+    # notebook API); whichever the import system left on the package, calling
+    # it lifts
+    def __call__(self, *args, **kwargs):
+        return lift(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -83,12 +83,12 @@ def _dask_map(func, items, scheduler: str, tick) -> list:
     try:
         from distributed import Client
     except ImportError:
-        raise CritlcnError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+        raise CritlcnError("`scheduler` needs Dask: pip install 'dask[distributed]'", parameter="scheduler") from None
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)
     except (OSError, TimeoutError) as err:
         raise CritlcnError(f"cannot reach the Dask scheduler at {scheduler}: {err}; start one with "
-                           "`dask scheduler` or drop --scheduler", exit_code=2) from None
+                           "`dask scheduler` or drop `scheduler`", exit_code=2, parameter="scheduler") from None
     try:
         # pure=False: equal inputs (e.g. two batches of one stratum) are separate tasks
         futures = client.map(func, items, pure=False)

@@ -313,7 +313,7 @@ def save_figure(fig: Figure, path: str) -> str:
         raise CritlcnError(f"cannot write plot {path}: give a file name ending in .png or .svg")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise CritlcnError(f"cannot write plot {path}: folder {directory} does not exist; create it or pick another --plot")
+        raise CritlcnError(f"cannot write plot {path}: folder {directory} does not exist; create it or pick another path")
     data = figure_bytes(fig, ext)
     try:
         return atomic_write(path, data)

@@ -133,7 +133,7 @@ def min_root_separation(forms) -> float:
         return float(np.inf)
     D = chordal(z[:, None], z[None, :])
     return float(np.min(D[np.triu_indices(z.size, 1)]))
-def form_from_roots(roots, scale=1.0) -> np.ndarray:
+def form_from_roots(roots, *, scale=1.0) -> np.ndarray:
     """Coefficients of ``scale · Π (x - z y)`` over ``z`` in ``roots``
     (a root ``inf`` contributes the factor ``y``).
 
@@ -236,7 +236,7 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
     return best
 
 
-def root_clusters(w, tol: float = 1e-10):
+def root_clusters(w, *, tol: float = 1e-10):
     """Distinct roots of ``π(w)`` with multiplicities, in a rotated affine chart.
 
     Roots are clustered hierarchically (closest pair first); the coarsest
@@ -286,7 +286,7 @@ def root_clusters(w, tol: float = 1e-10):
     return list(zip(chosen[0], chosen[1]))
 
 
-def rrmp_of_form(w, tol: float = 1e-10, imag_tol: float = 1e-6) -> RRMP:
+def rrmp_of_form(w, *, tol: float = 1e-10, imag_tol: float = 1e-6) -> RRMP:
     """The real root multiplicity pattern of the real binary form ``π(w)``.
 
     Parameters
@@ -418,7 +418,7 @@ def _dendrogram_clusters(z: np.ndarray, radius) -> list[list[int]]:
     return sorted((sorted(c) for c in out), key=lambda c: c[0])
 
 
-def rrmp_of_roots(roots, tol: float, accuracy: float = 0.0) -> RRMP:
+def rrmp_of_roots(roots, tol: float, *, accuracy: float = 0.0) -> RRMP:
     """rrmp of the real form with these roots (with multiplicity).
 
     ``m`` roots count as one root of multiplicity ``m`` when they are joined
@@ -463,7 +463,7 @@ def rrmp_of_roots(roots, tol: float, accuracy: float = 0.0) -> RRMP:
     return RRMP(tuple(rho), tuple(gamma))
 
 
-def rrmp_of_limit(filters: Sequence, tol: float = LIMIT_ROOT_TOL) -> RRMP:
+def rrmp_of_limit(filters: Sequence, *, tol: float = LIMIT_ROOT_TOL) -> RRMP:
     """rrmp of the end-to-end filter of a gradient-descent limit, from the
     roots of its layer filters (roots of different layers within chordal
     distance ``tol`` are one root of the product).
@@ -479,7 +479,7 @@ def rrmp_of_limit(filters: Sequence, tol: float = LIMIT_ROOT_TOL) -> RRMP:
     return rrmp_of_roots(roots, tol)
 
 
-def rrmp_of_near_form(w, tol: float = 1e-4, accuracy: float = 1e-13) -> RRMP:
+def rrmp_of_near_form(w, *, tol: float = 1e-4, accuracy: float = 1e-13) -> RRMP:
     """rrmp of an end-to-end form whose multiple roots may be slightly split.
 
     Roots within chordal distance ``tol`` count as one; a cluster of ``m``
@@ -497,7 +497,7 @@ def rrmp_of_near_form(w, tol: float = 1e-4, accuracy: float = 1e-13) -> RRMP:
     """
     w = np.asarray(w, dtype=float)
     n = np.linalg.norm(w)
-    return rrmp_of_roots(form_roots(w / n), tol, accuracy)
+    return rrmp_of_roots(form_roots(w / n), tol, accuracy=accuracy)
 
 
 

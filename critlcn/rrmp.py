@@ -1,5 +1,5 @@
 """Real root multiplicity patterns ``(ρ|γ)``: the value type, enumeration,
-regions and the closure order (MATH.md §2, §3).
+regions and the closure order (docs/math.md, "Roots and multiplicity patterns").
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _format_parts(parts: tuple[int, ...]) -> str:
         return "0"
     if any(p >= 10 for p in parts):
         # A lone part of 10 or more keeps a trailing comma: "11" alone would
-        # read as two parts 1, 1 (MATH.md's rule leaves this case ambiguous).
+        # read as two parts 1, 1 (the notation's rule leaves this case ambiguous).
         return ",".join(str(p) for p in parts) + ("," if len(parts) == 1 else "")
     return "".join(str(p) for p in parts)
 
@@ -176,7 +176,8 @@ def partitions_of_degree(d: int) -> tuple[tuple[int, ...], ...]:
 
 
 def region(r: RRMP, e: int) -> str:
-    """``'interior'``, ``'boundary'`` or ``'exterior'`` of ``M_k`` (MATH.md §3).
+    """``'interior'``, ``'boundary'`` or ``'exterior'`` of ``M_k`` (docs/math.md,
+    "Roots and multiplicity patterns").
 
     ``e`` is the number of even filter sizes of the architecture.
 
@@ -194,7 +195,7 @@ def region(r: RRMP, e: int) -> str:
 
 
 def degenerations(r: RRMP) -> frozenset[RRMP]:
-    """Patterns reached from ``r`` by one move of MATH.md §2: two real roots
+    """Patterns reached from ``r`` by one move of the closure order: two real roots
     merge, two conjugate pairs merge, a pair collapses onto the real line, or a
     pair lands on a real root.
 

@@ -8,9 +8,26 @@ complex data (or one solution made by choosing the data to fit a random
 point) completed by monodromy loops until the number of valid solutions
 reaches the reference ED degree (when known) and stops growing. `get_start`
 reads the cache (``critlcn/data/start_systems/``) or builds and stores it.
+
+Start-system cache
+------------------
+``critlcn/data/start_systems/d{d}_{λ}.json`` (e.g. ``d5_4-1.json``) holds, per partition,
+the chart, generic complex parameters ``p0`` and every valid solution there
+(complex numbers as ``[re, im]`` pairs), with ``format`` (`START_FORMAT`),
+the critlcn version that wrote it, ``degree``, ``partition``, ``unknowns``,
+``count``, ``provenance`` (how completeness was established) and ``sha256``
+(of the canonical JSON of all other fields). `load_start` refuses a file whose
+format, checksum, partition or sizes do not match, or whose solutions do not
+solve its own system; such a file is rebuilt, never used. Rebuild with
+``critlcn systems build --max-degree 8 [--rebuild] [--jobs N]`` (shipped: every
+partition of d ≤ 8).
 """
 
 from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,17 +40,25 @@ from critlcn.roots import min_root_separation
 from critlcn.systems import (
     Assembled,
     Chart,
-    StartSystem,
+    check_partition,
+    complex_from_json,
+    complex_to_json,
     critical_system,
     default_chart,
-    load_start,
     random_chart,
     random_parameters,
-    save_start,
     variable_names,
 )
 
 __all__ = [
+    "START_FORMAT",
+    "CACHED_MAX_DEGREE",
+    "StartSystem",
+    "partition_key",
+    "cache_dir",
+    "cache_path",
+    "load_start",
+    "save_start",
     "reference_norm",
     "chart_endpoints",
     "solve_blackbox",
@@ -48,6 +73,163 @@ __all__ = [
 ROOT_SEPARATION = 1e-7
 
 
+# ---------------------------------------------------------------------------
+# the cache: generic parameters with all their valid solutions, on disk
+
+#: Version of the start-system file format; files of any other version are rebuilt.
+START_FORMAT = "critlcn-start-system/2"
+
+#: Largest degree whose start systems ship with the package.
+CACHED_MAX_DEGREE = 7
+
+
+@dataclass(frozen=True, eq=False)
+class StartSystem:
+    """All valid solutions of the critical system of ``chart`` at generic
+    complex parameters ``p0``: the start of every parameter homotopy for ``λ``.
+
+    ``provenance`` records how completeness was established.
+    """
+
+    chart: Chart
+    parameters: np.ndarray
+    solutions: np.ndarray
+    provenance: tuple = ()
+
+    def __post_init__(self):
+        p = np.array(self.parameters, dtype=complex)
+        X = np.array(self.solutions, dtype=complex).reshape(-1, self.chart.unknowns)
+        p.flags.writeable = False
+        X.flags.writeable = False
+        object.__setattr__(self, "parameters", p)
+        object.__setattr__(self, "solutions", X)
+        object.__setattr__(self, "provenance", tuple(tuple(kv) for kv in dict(self.provenance).items()))
+
+    @property
+    def partition(self) -> tuple[int, ...]:
+        """``λ``."""
+        return self.chart.partition
+
+    @property
+    def count(self) -> int:
+        """Number of start solutions (the generic ED degree of ``Δ_λ``)."""
+        return self.solutions.shape[0]
+
+    def to_dict(self) -> dict:
+        """The JSON content of a cache file, with its ``sha256``."""
+        from critlcn import __version__
+
+        body = {
+            "format": START_FORMAT,
+            "critlcn": __version__,
+            "degree": self.chart.degree,
+            "partition": list(self.partition),
+            "unknowns": variable_names(self.chart),
+            "chart": self.chart.to_dict(),
+            "parameters": complex_to_json(self.parameters),
+            "solutions": complex_to_json(self.solutions),
+            "count": self.count,
+            "provenance": dict(self.provenance),
+        }
+        body["sha256"] = _content_hash(body)
+        return body
+
+    @classmethod
+    def from_dict(cls, data: dict, partition=None) -> "StartSystem":
+        """Read and check a cache file's content; raise `CritlcnError` when it
+        is corrupt, of another format version, or for other parameters."""
+        if not isinstance(data, dict) or data.get("format") != START_FORMAT:
+            raise CritlcnError(f"start system has format {data.get('format') if isinstance(data, dict) else None!r}, not {START_FORMAT!r}")
+        if data.get("sha256") != _content_hash({k: v for k, v in data.items() if k != "sha256"}):
+            raise CritlcnError("start system checksum does not match its content")
+        lam = check_partition(data["partition"])
+        if partition is not None and lam != check_partition(partition):
+            raise CritlcnError(f"start system is for partition {lam}, not {tuple(partition)}")
+        chart = Chart.from_dict(data["chart"])
+        if chart.partition != lam or sum(lam) != data["degree"]:
+            raise CritlcnError("start system's chart does not match its partition")
+        out = cls(chart, complex_from_json(data["parameters"]), complex_from_json(data["solutions"]).reshape(-1, chart.unknowns),
+                  tuple(data.get("provenance", {}).items()))
+        if out.count != data["count"] or out.parameters.shape != (critical_system(chart).n_params,):
+            raise CritlcnError("start system's sizes do not match its partition")
+        # the solutions must solve the stored system: catches edited numbers
+        err = critical_system(chart).assemble(out.parameters).backward_error(out.solutions)
+        if out.count and not np.all(err <= 1e-8):
+            raise CritlcnError("start system's solutions do not solve its equations")
+        return out
+
+
+def _content_hash(body: dict) -> str:
+    import json
+
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def partition_key(partition) -> str:
+    """File-name key of a partition: ``(4, 1)`` -> ``'4-1'``.
+
+    Examples
+    --------
+    >>> partition_key((2, 1, 1))
+    '2-1-1'
+    """
+    return "-".join(str(p) for p in check_partition(partition))
+
+
+def cache_dir() -> str:
+    """Folder of the shipped start systems (``critlcn/data/start_systems/``)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "start_systems")
+
+
+def cache_path(partition, directory: str | None = None) -> str:
+    """Path of the cache file of ``λ``, e.g. ``.../data/start_systems/d5_4-1.json``.
+
+    Examples
+    --------
+    >>> os.path.basename(cache_path((4, 1)))
+    'd5_4-1.json'
+    """
+    lam = check_partition(partition)
+    return os.path.join(directory or cache_dir(), f"d{sum(lam)}_{partition_key(lam)}.json")
+
+
+def load_start(partition, directory: str | None = None) -> StartSystem | None:
+    """The cached start system of ``λ``, or ``None`` when it is missing or
+    unusable (corrupt, other format version, other parameters): such a file is
+    never used, only rebuilt.
+
+    Examples
+    --------
+    >>> load_start((1,), directory="/nonexistent") is None
+    True
+    """
+    import json
+
+    path = cache_path(partition, directory)
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+        return StartSystem.from_dict(data, partition)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, CritlcnError):
+        return None
+
+
+def save_start(start: StartSystem, directory: str | None = None) -> str:
+    """Write ``start`` atomically to its cache file; returns the path."""
+    import json
+
+    from critlcn.files import atomic_write
+
+    path = cache_path(start.partition, directory)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return atomic_write(path, json.dumps(start.to_dict(), indent=1) + "\n")
+
+
+# ---------------------------------------------------------------------------
+# building
+
+
 def _reference_ed_degree(partition):
     # imported when called: the counts live with the pipeline, which imports this module
     from critlcn.critical import reference_ed_degree
@@ -55,7 +237,7 @@ def _reference_ed_degree(partition):
     return reference_ed_degree(partition)
 
 
-def chart_endpoints(assembled: Assembled, points, reference_norm: float, known=None) -> Endpoints:
+def chart_endpoints(assembled: Assembled, points, reference_norm: float, *, known=None) -> Endpoints:
     """`critlcn.endpoints.classify_endpoints` for a critical system in a chart:
     a solution is spurious when its filter is much smaller than
     ``reference_norm`` (the excluded ``c = 0`` component) or two roots of its
@@ -99,7 +281,7 @@ def reference_norm(p, d: int) -> float:
         return float(np.linalg.norm(b) / max(np.linalg.norm(Q), 1e-300))
 
 
-def solve_blackbox(chart: Chart, p, seed: int = 0) -> Endpoints:
+def solve_blackbox(chart: Chart, p, *, seed: int = 0) -> Endpoints:
     """PHCpack's blackbox solver on the critical system of ``chart`` at ``p``,
     end points refined and classified (the baseline a user would write).
 
@@ -116,7 +298,7 @@ def solve_blackbox(chart: Chart, p, seed: int = 0) -> Endpoints:
     return chart_endpoints(assembled, pts, reference_norm(np.asarray(p), chart.degree))
 
 
-def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, seed: int = 0,
+def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed: int = 0,
                      precision: str = "d") -> np.ndarray:
     """Track ``points`` (solutions at ``p_from``) to ``p_to`` along
     ``(1 − s) γ p_from + s p_to``; returns raw end points (unrefined).
@@ -161,6 +343,7 @@ def _seed_solution(chart: Chart, rng: np.random.Generator):
 def build_start(
     partition,
     rng: np.random.Generator,
+    *,
     chart: Chart | None = None,
     target: int | None = None,
     blackbox_runs: int = 1,
@@ -238,7 +421,7 @@ def _build_seed(partition) -> int:
     return int.from_bytes(hashlib.sha256(repr(("start", tuple(partition))).encode()).digest()[:8], "little")
 
 
-def get_start(partition, directory: str | None = None, rebuild: bool = False, save: bool = True) -> StartSystem:
+def get_start(partition, directory: str | None = None, *, rebuild: bool = False, save: bool = True) -> StartSystem:
     """The start system of ``λ``: the cached one when it is usable, otherwise
     built now (deterministically from ``λ``) and, when ``save`` and the folder
     is writable, stored for next time.
@@ -280,8 +463,8 @@ def get_start(partition, directory: str | None = None, rebuild: bool = False, sa
         if ref is not None or counts.count(max(counts)) >= 2:
             break
     else:
-        raise CritlcnError(f"start system of λ = {lam}: independent builds disagree ({counts}); rebuild with --rebuild",
-                           exit_code=1)
+        raise CritlcnError(f"start system of λ = {lam}: independent builds disagree ({counts}); build again with `rebuild`",
+                           exit_code=1, parameter="rebuild")
     start = StartSystem(start.chart, start.parameters, start.solutions,
                         tuple(dict(start.provenance, attempts=counts).items()))
     if save:
@@ -292,7 +475,7 @@ def get_start(partition, directory: str | None = None, rebuild: bool = False, sa
     return start
 
 
-def build_cache(max_degree: int, directory: str | None = None, jobs: int = 1, rebuild: bool = False,
+def build_cache(max_degree: int, *, directory: str | None = None, jobs: int = 1, rebuild: bool = False,
                 min_degree: int = 1) -> list[tuple[tuple[int, ...], int, str]]:
     """Build (or check) the start systems of every partition of degree
     ``min_degree..max_degree``; returns ``(λ, count, 'cached'|'built')`` rows.
@@ -306,7 +489,7 @@ def build_cache(max_degree: int, directory: str | None = None, jobs: int = 1, re
     [((1,), 1, 'cached'), ((2,), 4, 'cached'), ((1, 1), 1, 'cached')]
     """
     if max_degree < 1:
-        raise CritlcnError(f"--max-degree must be at least 1, got {max_degree}")
+        raise CritlcnError(f"`max_degree` must be at least 1, got {max_degree}", parameter="max_degree")
     lams = [lam for d in range(min_degree, max_degree + 1) for lam in partitions(d)]
     status = {}
     todo = []

@@ -1,4 +1,5 @@
-"""The stratification of filter space by rrmp, as a networkx DiGraph (MATH.md §2).
+"""The stratification of filter space by rrmp, as a networkx DiGraph (docs/math.md,
+"Roots and multiplicity patterns").
 
 An edge ``A → B`` says that ``Δ(B)`` lies in the closure of ``Δ(A)`` and
 nothing lies strictly between them (the Hasse diagram of the closure order).

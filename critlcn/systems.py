@@ -1,4 +1,5 @@
-"""Critical equations of the square loss on a coincident root locus (MATH.md §6),
+"""Critical equations of the square loss on a coincident root locus (docs/math.md,
+"The stratified solver"),
 assembled numerically from precomputed coefficient tensors.
 
 For a complex partition ``λ`` of ``d``, group its parts by value ``m``
@@ -8,7 +9,7 @@ For a complex partition ``λ`` of ``d``, group its parts by value ``m``
     a_m = A_m · (1, t_{m,1}, ..., t_{m,n_m}),
 
 where each ``A_m`` is a random unitary matrix: the *chart*. Compared
-with the monic chart of MATH.md (``A_m = I``) it misses a random complex
+with the monic chart (``A_m = I``) it misses a random complex
 hyperplane of factors instead of the forms divisible by ``y``, so real data
 never puts a critical point near the chart's boundary, which keeps the
 solutions well conditioned.
@@ -24,34 +25,22 @@ They are linear and homogeneous in the parameters ``p = (Q_ij for i ≤ j, b)``,
 so each equation is stored as monomial exponents and a matrix ``C`` with
 ``coefficients = C @ p``: a dataset's system costs one matrix product, no
 symbolic algebra.
-
-Start-system cache
-------------------
-``critlcn/data/start_systems/d{d}_{λ}.json`` (e.g. ``d5_4-1.json``) holds, per partition,
-the chart, generic complex parameters ``p0`` and every valid solution there
-(complex numbers as ``[re, im]`` pairs), with ``format`` (`START_FORMAT`),
-the critlcn version that wrote it, ``degree``, ``partition``, ``unknowns``,
-``count``, ``provenance`` (how completeness was established) and ``sha256``
-(of the canonical JSON of all other fields). `load_start` refuses a file whose
-format, checksum, partition or sizes do not match, or whose solutions do not
-solve its own system; such a file is rebuilt, never used. Rebuild with
-``critlcn systems build --max-degree 8 [--rebuild] [--jobs N]`` (shipped: every
-partition of d ≤ 8).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from critlcn.convolution import convolve
 from critlcn.errors import CritlcnError
 
 __all__ = [
     "groups",
+    "check_partition",
     "Chart",
     "random_chart",
     "default_chart",
@@ -63,6 +52,8 @@ __all__ = [
     "variable_names",
     "phc_polynomials",
     "phc_file",
+    "complex_to_json",
+    "complex_from_json",
 ]
 
 
@@ -74,14 +65,21 @@ def groups(partition) -> tuple[tuple[int, int], ...]:
     >>> groups((3, 1, 1))
     ((3, 1), (1, 2))
     """
-    partition = _check_partition(partition)
+    partition = check_partition(partition)
     out = []
     for m in sorted(set(partition), reverse=True):
         out.append((m, partition.count(m)))
     return tuple(out)
 
 
-def _check_partition(partition) -> tuple[int, ...]:
+def check_partition(partition) -> tuple[int, ...]:
+    """``partition`` as a descending tuple of positive integers.
+
+    Examples
+    --------
+    >>> check_partition([1, 2, 1])
+    (2, 1, 1)
+    """
     try:
         lam = tuple(int(p) for p in partition)
     except (TypeError, ValueError):
@@ -106,7 +104,7 @@ class Chart:
     matrices: tuple[np.ndarray, ...]
 
     def __post_init__(self):
-        lam = _check_partition(self.partition)
+        lam = check_partition(self.partition)
         object.__setattr__(self, "partition", lam)
         mats = []
         for (m, n), A in zip(groups(lam), self.matrices):
@@ -166,28 +164,39 @@ class Chart:
         >>> ch.form([2.0, 3.0]).real
         array([2., 6.])
         """
-        u = np.array([1.0 + 0j])
-        for m, f in self.factors(x):
-            for _ in range(m):
-                u = np.convolve(u, f)
+        u = convolve(np.array([1.0 + 0j]), *(f for m, f in self.factors(x) for _ in range(m)))
         return complex(np.asarray(x)[0]) * u
 
     def to_dict(self) -> dict:
         """JSON-ready form (complex numbers as ``[re, im]`` pairs)."""
-        return {"partition": list(self.partition), "matrices": [_c2j(A) for A in self.matrices]}
+        return {"partition": list(self.partition), "matrices": [complex_to_json(A) for A in self.matrices]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Chart":
         """Inverse of `to_dict`."""
-        return cls(tuple(data["partition"]), tuple(_j2c(A) for A in data["matrices"]))
+        return cls(tuple(data["partition"]), tuple(complex_from_json(A) for A in data["matrices"]))
 
 
-def _c2j(arr) -> list:
+def complex_to_json(arr) -> list:
+    """Complex numbers as ``[re, im]`` pairs (nested like ``arr``).
+
+    Examples
+    --------
+    >>> complex_to_json([1 + 2j])
+    [[1.0, 2.0]]
+    """
     arr = np.asarray(arr, dtype=complex)
     return np.stack([arr.real, arr.imag], axis=-1).tolist()
 
 
-def _j2c(data) -> np.ndarray:
+def complex_from_json(data) -> np.ndarray:
+    """Inverse of `complex_to_json`.
+
+    Examples
+    --------
+    >>> complex_from_json([[1.0, 2.0]])
+    array([1.+2.j])
+    """
     arr = np.asarray(data, dtype=float)
     return arr[..., 0] + 1j * arr[..., 1]
 
@@ -206,7 +215,7 @@ def random_chart(partition, rng: np.random.Generator) -> Chart:
     >>> bool(np.allclose(A.conj().T @ A, np.eye(2)))
     True
     """
-    lam = _check_partition(partition)
+    lam = check_partition(partition)
     mats = []
     for _, n in groups(lam):
         G = rng.normal(size=(n + 1, n + 1)) + 1j * rng.normal(size=(n + 1, n + 1))
@@ -224,7 +233,7 @@ def default_chart(partition) -> Chart:
     >>> bool(np.all(default_chart((2, 1)).matrices[0] == default_chart((2, 1)).matrices[0]))
     True
     """
-    lam = _check_partition(partition)
+    lam = check_partition(partition)
     seed = int.from_bytes(hashlib.sha256(repr(("chart", lam)).encode()).digest()[:8], "little")
     return random_chart(lam, np.random.default_rng(seed))
 
@@ -551,160 +560,7 @@ def phc_file(assembled: Assembled, header: dict) -> str:
     """
     pols = assembled.polynomials()
     n = assembled.system.unknowns
-    lines = [f"{n} {n}"] + pols + ["", "-- critlcn critical system (MATH.md section 6); phc ignores these lines"]
+    lines = [f"{n} {n}"] + pols + ["", "-- critlcn critical system (docs/math.md, The stratified solver); phc ignores these lines"]
     for key, value in header.items():
         lines.append(f"-- {key}: {value}")
     return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------------------
-# start systems: generic parameters with all their valid solutions, cached
-
-#: Version of the start-system file format; files of any other version are rebuilt.
-START_FORMAT = "critlcn-start-system/2"
-
-#: Largest degree whose start systems ship with the package.
-CACHED_MAX_DEGREE = 7
-
-
-@dataclass(frozen=True, eq=False)
-class StartSystem:
-    """All valid solutions of the critical system of ``chart`` at generic
-    complex parameters ``p0``: the start of every parameter homotopy for ``λ``.
-
-    ``provenance`` records how completeness was established.
-    """
-
-    chart: Chart
-    parameters: np.ndarray
-    solutions: np.ndarray
-    provenance: tuple = ()
-
-    def __post_init__(self):
-        p = np.array(self.parameters, dtype=complex)
-        X = np.array(self.solutions, dtype=complex).reshape(-1, self.chart.unknowns)
-        p.flags.writeable = False
-        X.flags.writeable = False
-        object.__setattr__(self, "parameters", p)
-        object.__setattr__(self, "solutions", X)
-        object.__setattr__(self, "provenance", tuple(tuple(kv) for kv in dict(self.provenance).items()))
-
-    @property
-    def partition(self) -> tuple[int, ...]:
-        """``λ``."""
-        return self.chart.partition
-
-    @property
-    def count(self) -> int:
-        """Number of start solutions (the generic ED degree of ``Δ_λ``)."""
-        return self.solutions.shape[0]
-
-    def to_dict(self) -> dict:
-        """The JSON content of a cache file, with its ``sha256``."""
-        from critlcn import __version__
-
-        body = {
-            "format": START_FORMAT,
-            "critlcn": __version__,
-            "degree": self.chart.degree,
-            "partition": list(self.partition),
-            "unknowns": variable_names(self.chart),
-            "chart": self.chart.to_dict(),
-            "parameters": _c2j(self.parameters),
-            "solutions": _c2j(self.solutions),
-            "count": self.count,
-            "provenance": dict(self.provenance),
-        }
-        body["sha256"] = _content_hash(body)
-        return body
-
-    @classmethod
-    def from_dict(cls, data: dict, partition=None) -> "StartSystem":
-        """Read and check a cache file's content; raise `CritlcnError` when it
-        is corrupt, of another format version, or for other parameters."""
-        if not isinstance(data, dict) or data.get("format") != START_FORMAT:
-            raise CritlcnError(f"start system has format {data.get('format') if isinstance(data, dict) else None!r}, not {START_FORMAT!r}")
-        if data.get("sha256") != _content_hash({k: v for k, v in data.items() if k != "sha256"}):
-            raise CritlcnError("start system checksum does not match its content")
-        lam = _check_partition(data["partition"])
-        if partition is not None and lam != _check_partition(partition):
-            raise CritlcnError(f"start system is for partition {lam}, not {tuple(partition)}")
-        chart = Chart.from_dict(data["chart"])
-        if chart.partition != lam or sum(lam) != data["degree"]:
-            raise CritlcnError("start system's chart does not match its partition")
-        out = cls(chart, _j2c(data["parameters"]), _j2c(data["solutions"]).reshape(-1, chart.unknowns),
-                  tuple(data.get("provenance", {}).items()))
-        if out.count != data["count"] or out.parameters.shape != (critical_system(chart).n_params,):
-            raise CritlcnError("start system's sizes do not match its partition")
-        # the solutions must solve the stored system: catches edited numbers
-        err = critical_system(chart).assemble(out.parameters).backward_error(out.solutions)
-        if out.count and not np.all(err <= 1e-8):
-            raise CritlcnError("start system's solutions do not solve its equations")
-        return out
-
-
-def _content_hash(body: dict) -> str:
-    import json
-
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def partition_key(partition) -> str:
-    """File-name key of a partition: ``(4, 1)`` -> ``'4-1'``.
-
-    Examples
-    --------
-    >>> partition_key((2, 1, 1))
-    '2-1-1'
-    """
-    return "-".join(str(p) for p in _check_partition(partition))
-
-
-def cache_dir() -> str:
-    """Folder of the shipped start systems (``critlcn/data/start_systems/``)."""
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "start_systems")
-
-
-def cache_path(partition, directory: str | None = None) -> str:
-    """Path of the cache file of ``λ``, e.g. ``.../data/start_systems/d5_4-1.json``.
-
-    Examples
-    --------
-    >>> os.path.basename(cache_path((4, 1)))
-    'd5_4-1.json'
-    """
-    lam = _check_partition(partition)
-    return os.path.join(directory or cache_dir(), f"d{sum(lam)}_{partition_key(lam)}.json")
-
-
-def load_start(partition, directory: str | None = None) -> StartSystem | None:
-    """The cached start system of ``λ``, or ``None`` when it is missing or
-    unusable (corrupt, other format version, other parameters): such a file is
-    never used, only rebuilt.
-
-    Examples
-    --------
-    >>> load_start((1,), directory="/nonexistent") is None
-    True
-    """
-    import json
-
-    path = cache_path(partition, directory)
-    try:
-        with open(path) as fh:
-            data = json.load(fh)
-        return StartSystem.from_dict(data, partition)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, CritlcnError):
-        return None
-
-
-def save_start(start: StartSystem, directory: str | None = None) -> str:
-    """Write ``start`` atomically to its cache file; returns the path."""
-    import json
-
-    from critlcn.files import atomic_write
-
-    path = cache_path(start.partition, directory)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    return atomic_write(path, json.dumps(start.to_dict(), indent=1) + "\n")

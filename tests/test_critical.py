@@ -216,7 +216,7 @@ def test_same_seed_same_result_and_jobs_equal_serial():
 
 def test_interrupted_cache_build_resumes(tmp_path):
     from critlcn.critical import build_cache
-    from critlcn.systems import load_start, save_start
+    from critlcn.startsystems import load_start, save_start
 
     for lam in [(1,), (2,), (1, 1)]:  # what an interrupted build left behind
         save_start(load_start(lam), str(tmp_path))
@@ -231,7 +231,8 @@ def test_interrupted_cache_build_resumes(tmp_path):
 
 def test_rebuild_flag_rebuilds(tmp_path):
     from critlcn.critical import build_cache, build_start
-    from critlcn.systems import cache_path, random_chart, save_start
+    from critlcn.startsystems import cache_path, save_start
+    from critlcn.systems import random_chart
 
     rng = np.random.default_rng(99)  # a valid start system, but not the one a build makes
     save_start(build_start((2,), rng, chart=random_chart((2,), rng), target=4), str(tmp_path))

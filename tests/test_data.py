@@ -85,7 +85,7 @@ def test_values_are_immutable():
         (lambda p: np.savez(p, X=np.ones((3, 10)), Y=np.ones((2, 6))), "samples"),
         (lambda p: np.savez(p, X=np.full((3, 10), np.nan), Y=np.ones((3, 6))), "NaN"),
         (lambda p: np.savez(p, X=np.ones(10), Y=np.ones(6)), "2-D"),
-        (lambda p: np.savez(p, X=np.random.default_rng(0).normal(size=(1, 6)), Y=np.ones((1, 2))), "--allow-singular"),
+        (lambda p: np.savez(p, X=np.random.default_rng(0).normal(size=(1, 6)), Y=np.ones((1, 2))), "`allow_singular`"),  # the CLI says --allow-singular
     ],
 )
 def test_bad_data_gives_one_line_error(tmp_path, make, fragment):

@@ -14,19 +14,16 @@ from critlcn.critical import reference_ed_degree
 from critlcn.startsystems import chart_endpoints, reference_norm
 from critlcn.errors import CritlcnError
 from critlcn.rrmp import partitions
+from critlcn.startsystems import START_FORMAT, cache_path, load_start, save_start
 from critlcn.systems import (
-    START_FORMAT,
     Chart,
-    cache_path,
     critical_system,
     default_chart,
     groups,
-    load_start,
     parameters,
     phc_file,
     random_chart,
     random_parameters,
-    save_start,
     variable_names,
 )
 
@@ -207,7 +204,7 @@ def test_damaged_cache_files_are_rejected(tmp_path, damage):
             os.replace(path, cache_path((2, 2), str(tmp_path)))
             path = cache_path((2, 2), str(tmp_path))
         elif damage == "rehashed_wrong_solution":
-            from critlcn.systems import _content_hash
+            from critlcn.startsystems import _content_hash
 
             data["solutions"][0][0][0] += 1e-3
             data.pop("sha256")
