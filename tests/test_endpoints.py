@@ -1,0 +1,79 @@
+"""Tests of critlcn.endpoints on a system that is not a critical system
+(``x^3 = 1``), with a tracker whose faults are injected: the repair must
+find every root (checked against np.roots) and count what it cannot."""
+
+import numpy as np
+
+from critlcn.endpoints import EndpointStatus, classify_endpoints, repair_paths
+
+
+class Cubic:
+    """``x^3 − 1`` in the interface of `critlcn.systems.Assembled`."""
+
+    def newton(self, X):
+        X = np.array(X, dtype=complex)
+        for _ in range(30):
+            with np.errstate(all="ignore"):
+                X = X - (X**3 - 1) / (3 * X**2)
+        return X, None, np.ones(len(X))
+
+    def backward_error(self, X):
+        X = np.asarray(X, dtype=complex)[:, 0]
+        return np.abs(X**3 - 1) / (np.abs(X) ** 3 + 1)
+
+
+ROOTS = np.sort_complex(np.roots([1.0, 0.0, 0.0, -1.0]))
+
+
+def _classify(points, known=None, spurious=None):
+    return classify_endpoints(Cubic(), points, known=known, spurious=spurious)
+
+
+def test_classification_of_valid_duplicate_spurious_and_failed_points():
+    pts = np.array([[1.0 + 1e-6j], [1.0], [ROOTS[0] * 1.001], [np.nan], [1e9]])
+    ends = _classify(pts, spurious=lambda x: abs(x[0].imag) > 0.5 and x[0].imag < 0)
+    assert ends.status == ("valid", "duplicate", "spurious", "failed", "failed")
+    assert np.allclose(ends.valid, [[1.0]])
+    assert ends.count(EndpointStatus.FAILED) == 2
+
+
+def _tracker(fail_first: set, jump: dict):
+    """Start i reaches root i, except: starts in ``fail_first`` fail on their
+    first track; ``jump`` maps a start to the root it wrongly reaches first."""
+    seen = set()
+    calls = []
+
+    def track(indices, gamma, seed, precision):
+        calls.append((list(indices), precision))
+        out = []
+        for i in indices:
+            first = i not in seen
+            seen.add(i)
+            if first and i in fail_first:
+                out.append([np.nan])
+            elif first and i in jump:
+                out.append([ROOTS[jump[i]]])
+            else:
+                out.append([ROOTS[i]])
+        return np.array(out, dtype=complex)
+
+    return track, calls
+
+
+def test_a_failed_path_and_a_path_that_jumped_are_retracked_alone():
+    track, calls = _tracker(fail_first={0}, jump={2: 1})
+    raw = track([0, 1, 2], 1.0, 0, "d")  # start 2 lands on start 1's root: both are suspect
+    out = repair_paths(_classify, track, raw, np.random.default_rng(0), 1.0)
+    assert np.allclose(np.sort_complex(out.solutions[:, 0]), ROOTS)
+    assert (out.failed, out.spurious, out.paths) == (0, 0, 3)
+    assert calls[1] == ([0, 1, 2], "dd") and out.retracked == 3  # one double-double re-track of the three
+
+
+def test_a_path_that_never_converges_is_reported_failed():
+    def track(indices, gamma, seed, precision):
+        return np.array([[ROOTS[i]] if i != 1 else [np.nan] for i in indices], dtype=complex)
+
+    raw = track([0, 1, 2], 1.0, 0, "d")
+    out = repair_paths(_classify, track, raw, np.random.default_rng(0), 1.0, retries=1, subset_rounds=2)
+    assert len(out.solutions) == 2 and out.failed == 1 and out.spurious == 0
+    assert out.retracked == 1 + 2 + 3  # dd re-track, two single-path rounds, one full re-track

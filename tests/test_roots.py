@@ -1,0 +1,76 @@
+"""Tests of critlcn.roots beyond the rrmp classifiers (tested in
+test_polynomials, test_descent and test_lift): root finding with complex
+coefficients and at infinity, chordal distances and root separation against
+homogeneous coordinates written out here."""
+
+import numpy as np
+import pytest
+
+from critlcn.errors import CritlcnError
+from critlcn.roots import (
+    chordal,
+    form_from_roots,
+    form_roots,
+    min_root_separation,
+    rotate_form,
+    rrmp_of_form,
+    well_placed_angle,
+)
+from critlcn.rrmp import RRMP
+
+
+def _homogeneous(z):
+    return np.array([1.0, 0.0]) if np.isinf(z) else np.array([z, 1.0])
+
+
+def _chordal(a, b):
+    """Chordal distance of (x1 : y1), (x2 : y2): |x1 y2 − x2 y1| / (|p1| |p2|)."""
+    p, q = _homogeneous(a), _homogeneous(b)
+    return abs(p[0] * q[1] - p[1] * q[0]) / (np.linalg.norm(p) * np.linalg.norm(q))
+
+
+def test_chordal_matches_homogeneous_coordinates():
+    pts = [0.0, 1.0, -2.5, 3 + 4j, np.inf, 1e-3j]
+    for a in pts:
+        for b in pts:
+            assert np.isclose(chordal(a, b), _chordal(a, b), atol=1e-15)
+
+
+def test_form_roots_of_complex_coefficients_and_roots_at_infinity():
+    roots = np.array([1 + 2j, -0.5 + 0j, np.inf, np.inf])
+    w = form_from_roots(roots, scale=2 - 1j)
+    got = form_roots(w)
+    assert np.sum(np.isinf(got)) == 2
+    assert np.allclose(np.sort_complex(got[np.isfinite(got)]), np.sort_complex(roots[np.isfinite(roots)]))
+
+
+def test_min_root_separation_is_the_smallest_pairwise_chordal_distance():
+    rng = np.random.default_rng(5)
+    groups = [rng.normal(size=2) + 1j * rng.normal(size=2), [np.inf, 0.3], rng.normal(size=1)]
+    forms = [form_from_roots(np.array(g, dtype=complex)) for g in groups]
+    flat = [z for g in groups for z in g]
+    expected = min(_chordal(a, b) for i, a in enumerate(flat) for b in flat[i + 1 :])
+    assert np.isclose(min_root_separation(forms), expected, rtol=1e-8)
+    assert min_root_separation([forms[0], np.zeros(3)]) == 0.0
+
+
+@pytest.mark.parametrize("pattern", ["1111|0", "112|0", "13|0", "0|2", "2|1", "4|0"])
+def test_the_well_placed_rotation_keeps_the_pattern_and_clears_infinity(pattern):
+    r = RRMP.parse(pattern)
+    rng = np.random.default_rng(len(pattern))
+    # the first real root at infinity (np.roots cannot see it), unless there is none
+    roots = [np.inf] * r.rho[0] if r.rho else []
+    for m in r.rho[1:]:
+        roots += [rng.normal()] * m
+    for m in r.gamma:
+        z = complex(rng.normal(), abs(rng.normal()) + 0.5)
+        roots += [z] * m + [np.conj(z)] * m
+    w = np.real(form_from_roots(np.array(roots, dtype=complex)))
+    v = rotate_form(w, well_placed_angle(w))
+    assert abs(v[0]) > 1e-3 * np.linalg.norm(v) and abs(v[-1]) > 1e-3 * np.linalg.norm(v)
+    assert rrmp_of_form(v) == r == rrmp_of_form(w)
+
+
+def test_zero_form_has_no_roots():
+    with pytest.raises(CritlcnError):
+        form_roots([0.0, 0.0])
