@@ -1,4 +1,5 @@
-"""``critlcn degrees``: exact counts of complex critical points (MATH.md §10)."""
+"""``critlcn degrees``: exact counts of complex critical points (docs/math.md,
+"Exact counts")."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def _by_architecture(formats, strides, fmt: str) -> str:
     rows = []
     if one_d and stride_one:
         rows = architecture_breakdown(ns)
-        if sum(n * e for _, n, e in rows) != segre:  # the identity of MATH.md §10
+        if sum(n * e for _, n, e in rows) != segre:  # the identity of docs/math.md, "Exact counts"
             raise AssertionError("stride-one breakdown does not sum to the Segre number")
     segre_name = " × ".join(f"P^{n}" for n in ns)
     if fmt == "json":
@@ -98,7 +99,7 @@ def _by_architecture(formats, strides, fmt: str) -> str:
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
 @friendly
 def degrees(d, k, strides, fmt, output):
-    """Exact numbers of complex critical points (MATH.md §10).
+    """Exact numbers of complex critical points (docs/math.md, "Exact counts").
 
     --d 10 lists the generic ED degree of every stratum of degree 10;
     --k 3 2 2 gives the number of critical scaling classes of the

@@ -30,7 +30,6 @@ from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, sol
     chart_endpoints,
     get_start,
     load_start,
-    partition_key,
     reference_norm,
     solve_blackbox,
     track_parameters,

@@ -1,4 +1,4 @@
-"""Exact counts of complex critical points (MATH.md §10).
+"""Exact counts of complex critical points (docs/math.md, "Exact counts").
 
 Three integer-valued functions, all in exact arithmetic:
 
@@ -215,7 +215,7 @@ def assignment_count(lam, mu) -> int:
     Over C a form with root multiplicities ``λ`` has one colour per root with
     ``λ_i`` balls; layers of degrees ``μ`` are the bins. ``N(λ, μ)`` is the
     number of labelled assignments that never put two balls of one colour in
-    one bin (MATH.md §4, §10), computed by dynamic programming over the
+    one bin (docs/math.md, "Exact counts"), computed by dynamic programming over the
     multiset of remaining column capacities.
 
     Parameters
@@ -327,7 +327,8 @@ def architecture_breakdown(layer_degrees) -> tuple[tuple[tuple[int, ...], int, i
     """Stride-one breakdown of the Segre number of layers of degrees ``μ``:
     rows ``(λ, N(λ, μ), EDgen(Δ_λ))`` for every ``λ`` with ``N(λ, μ) > 0``.
 
-    ``Σ N · EDgen`` is `segre_ed_degree` of ``P^{μ_1} × ⋯`` (MATH.md §10).
+    ``Σ N · EDgen`` is `segre_ed_degree` of ``P^{μ_1} × ⋯`` (docs/math.md,
+    "Exact counts").
     Layers of degree 0 (filters of size 1) only rescale and are dropped.
 
     Examples

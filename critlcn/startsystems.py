@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from critlcn import homotopy
+from critlcn.degrees import ed_degree
 from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma
 from critlcn.errors import CritlcnError
 from critlcn.parallel import pmap
@@ -228,13 +229,6 @@ def save_start(start: StartSystem, directory: str | None = None) -> str:
 
 # ---------------------------------------------------------------------------
 # building
-
-
-def _reference_ed_degree(partition):
-    # imported when called: the counts live with the pipeline, which imports this module
-    from critlcn.critical import reference_ed_degree
-
-    return reference_ed_degree(partition)
 
 
 def chart_endpoints(assembled: Assembled, points, reference_norm: float, *, known=None) -> Endpoints:
@@ -443,7 +437,7 @@ def get_start(partition, directory: str | None = None, *, rebuild: bool = False,
     7
     """
     lam = tuple(sorted((int(p) for p in partition), reverse=True))
-    ref = _reference_ed_degree(lam)
+    ref = ed_degree(lam)
     if not rebuild:
         start = load_start(lam, directory)
         if start is not None and (ref is None or start.count == ref):
@@ -495,7 +489,7 @@ def build_cache(max_degree: int, *, directory: str | None = None, jobs: int = 1,
     todo = []
     for lam in lams:
         st = None if rebuild else load_start(lam, directory)
-        ref = _reference_ed_degree(lam)
+        ref = ed_degree(lam)
         if st is not None and (ref is None or st.count == ref):
             status[lam] = "cached"
         else:

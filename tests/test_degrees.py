@@ -122,7 +122,7 @@ def test_identity_with_balls_in_bins_counts_and_cached_start_systems():
     """For every stride-one architecture with d <= 8: Σ_λ (labelled assignments
     of (λ|0) from the compatibility module) × (solutions in the cached start
     system of λ, built by monodromy) = the Segre number."""
-    from critlcn.systems import load_start
+    from critlcn.startsystems import load_start
 
     cached = {}
     archs = list(_stride_one_architectures(8))
