@@ -10,12 +10,15 @@ from critlcn.endpoints import EndpointStatus, classify_endpoints, repair_paths
 class Cubic:
     """``x^3 − 1`` in the interface of `critlcn.systems.Assembled`."""
 
-    def newton(self, X):
+    def newton(self, X, iters=8):
         X = np.array(X, dtype=complex)
-        for _ in range(30):
+        step = np.full(len(X), np.inf)
+        for _ in range(iters):
             with np.errstate(all="ignore"):
-                X = X - (X**3 - 1) / (3 * X**2)
-        return X, None, np.ones(len(X))
+                dx = (X**3 - 1) / (3 * X**2)
+                X = X - dx
+                step = np.abs(dx[:, 0]) / (1 + np.abs(X[:, 0]))
+        return X, step, np.ones(len(X))
 
     def backward_error(self, X):
         X = np.asarray(X, dtype=complex)[:, 0]
