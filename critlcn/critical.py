@@ -12,6 +12,7 @@ actual rrmp (`critlcn.roots.rrmp_of_form`), its loss and its region of ``M_k``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.roots import rrmp_of_form
 from critlcn.rrmp import enumerate_rrmps, partitions, region
 from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, solve_blackbox: the solver's API)
+    build_estimate,
     StartSystem,
     build_cache,
     build_start,
@@ -184,8 +186,34 @@ def _real_points(arch: Architecture, loss, sol: PartitionSolution) -> list[Criti
     return out
 
 
+def build_notice(partitions, *, jobs: int = 1) -> str:
+    """What a solve must build before it can start, how long that takes, and
+    how to build it ahead (one line for stderr).
+
+    Examples
+    --------
+    >>> build_notice([(5, 4), (9,)])  # doctest: +ELLIPSIS
+    'critlcn: no cached start systems for 2 partitions of d = 9 (9: 25, 5-4: 205 solutions); building them now by monodromy, roughly ... on 1 process; build them ahead with `critlcn systems build --max-degree 9`'
+    """
+    lams = sorted(partitions, key=lambda lam: (sum(lam), lam), reverse=True)
+    degrees = sorted({sum(lam) for lam in lams})
+    listing = ", ".join(f"{'-'.join(map(str, lam))}: {reference_ed_degree(lam)}" for lam in lams)
+    seconds = build_estimate(lams, jobs=jobs)
+    when = f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
+    where = f"d = {degrees[0]}" if len(degrees) == 1 else "d = " + ", ".join(map(str, degrees))
+    return (f"critlcn: no cached start systems for {len(lams)} partition{'s' * (len(lams) > 1)} of {where} "
+            f"({listing} solutions); building them now by monodromy, roughly {when} on {jobs} "
+            f"process{'es' * (jobs > 1)}; build them ahead with `critlcn systems build --max-degree {degrees[-1]}`")
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, seed: int = 0, jobs: int = 1,
-          cache: str | None = None, scheduler: str | None = None, progress: bool | None = False) -> SolveResult:
+          cache: str | None = None, scheduler: str | None = None, progress: bool | None = False,
+          notify=_stderr) -> SolveResult:
     """Every critical point of the square loss ``loss`` on the strata of ``arch``.
 
     Parameters
@@ -208,6 +236,10 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     progress : bool or None
         Progress line on stderr: True, False, or None for "when stderr is a
         terminal".
+    notify : callable
+        Receives one line before start systems missing from the cache are
+        built (default: printed on stderr), so that a long build is never a
+        silent wait.
 
     Examples
     --------
@@ -227,10 +259,12 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     for lam in lams:
         st = load_start(lam, cache)
         ref = reference_ed_degree(lam)
-        if st is not None and (ref is None or st.count == ref):
+        if st is not None and st.count == ref:
             starts[lam] = st
-    # start systems missing from the cache (e.g. d > 7) are built now, in parallel
+    # start systems missing from the cache (e.g. d > 8) are built now, in parallel
     missing = [lam for lam in lams if lam not in starts]
+    if missing:
+        notify(build_notice(missing, jobs=jobs))
     for lam, st in zip(missing, _pmap(_build_unit, [(lam, cache) for lam in missing], jobs, scheduler)):
         starts[lam] = st
     p1 = parameters(loss.Q, loss.b)

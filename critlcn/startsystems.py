@@ -341,7 +341,6 @@ def build_start(
     chart: Chart | None = None,
     target: int | None = None,
     blackbox_runs: int = 1,
-    stable_loops: int = 3,
     max_loops: int = 60,
 ) -> StartSystem:
     """All valid solutions of ``λ``'s critical system at generic complex data.
@@ -350,63 +349,100 @@ def build_start(
     ``blackbox_runs=0``, from one solution made by choosing the data to fit a
     random point), then runs monodromy loops ``p0 → p1 → p0`` along random
     gamma paths, adding every new valid solution, until the count equals
-    ``target`` (when given) and no loop has found anything new for
-    ``stable_loops`` loops in a row.
+    ``target`` — the exact generic ED degree of `critlcn.degrees` unless
+    given — and stops there.
 
-    Raises `CritlcnError` when ``max_loops`` loops do not reach ``target``.
+    Raises `CritlcnError` when ``max_loops`` loops do not reach ``target``,
+    and at once when the count ever exceeds it: a parameter homotopy has at
+    most the generic number of isolated solutions, so a larger count means a
+    duplicate or a spurious point was accepted.
 
     Examples
     --------
-    >>> st = build_start((2, 1), np.random.default_rng(0), target=7)
-    >>> st.count
-    7
+    >>> st = build_start((2, 1), np.random.default_rng(0))
+    >>> st.count, dict(st.provenance)["target"]
+    (7, 7)
     """
     lam = tuple(sorted((int(p) for p in partition), reverse=True))
     d = sum(lam)
+    target = ed_degree(lam) if target is None else int(target)
     chart = chart if chart is not None else default_chart(lam)
     system = critical_system(chart)
     seed = int(rng.integers(2**31 - 1))
+
+    def check(sols, loops):
+        if len(sols) > target:
+            raise CritlcnError(
+                f"building the start system of λ = {lam}: {len(sols)} valid solutions after {loops} monodromy loops, "
+                f"more than the exact count {target}; this is a bug in end-point classification, please report it",
+                exit_code=1,
+            )
+        return sols
+
     if blackbox_runs > 0:
         p0 = random_parameters(d, rng)
         sols = np.zeros((0, chart.unknowns), dtype=complex)
         for run in range(blackbox_runs):
             ends = solve_blackbox(chart, p0, seed=seed + run)
             new = chart_endpoints(system.assemble(p0), ends.valid, reference_norm(p0, d), known=sols)
-            sols = np.concatenate([sols, new.valid])
+            sols = check(np.concatenate([sols, new.valid]), 0)
     else:
         x0, p0 = _seed_solution(chart, rng)
         sols = x0[None, :]
     a0 = system.assemble(p0)
     ref0 = reference_norm(p0, d)
-    quiet, loops = 0, 0
-    while loops < max_loops:
-        done = target is None or len(sols) >= target
-        if done and quiet >= stable_loops:
-            break
+    loops = 0
+    while len(sols) < target and loops < max_loops:
         loops += 1
         p1 = random_parameters(d, rng)
         mid = track_parameters(chart, p0, p1, sols, random_gamma(rng), seed=seed + 100 + loops)
         back = track_parameters(chart, p1, p0, mid, random_gamma(rng), seed=seed + 200 + loops)
         new = chart_endpoints(a0, back, ref0, known=sols)
-        if new.count("valid"):
-            sols = np.concatenate([sols, new.valid])
-            quiet = 0
-        else:
-            quiet += 1
-    if target is not None and len(sols) != target:
+        sols = check(np.concatenate([sols, new.valid]), loops)
+    if len(sols) != target:
         raise CritlcnError(
-            f"building the start system of λ = {lam}: found {len(sols)} valid solutions after {loops} monodromy loops, "
-            f"expected {target}; rebuild with another seed",
+            f"building the start system of λ = {lam}: found {len(sols)} of its {target} solutions after {loops} "
+            "monodromy loops; build again (another attempt uses another chart and seed)",
             exit_code=1,
         )
     provenance = {
-        "method": f"{blackbox_runs} blackbox solve(s) + monodromy",
+        "method": f"{blackbox_runs} blackbox solve(s) + monodromy until the exact count",
         "loops": loops,
-        "stable_loops": quiet,
-        "reference": target,
+        "target": target,
         "count": int(len(sols)),
     }
     return StartSystem(chart, p0, sols, tuple(provenance.items()))
+
+
+#: Rough cost of one tracked path at d = 8 (seconds, one core) and its growth
+#: per degree, from the d = 6, 7, 8 benchmarks; used only to tell a user how
+#: long building a start system will take.
+PATH_SECONDS_D8 = 0.07
+PATH_GROWTH = 1.8
+#: Monodromy loops a build typically needs (each tracks every known solution
+#: there and back).
+TYPICAL_LOOPS = 10
+
+
+def build_estimate(partitions, *, jobs: int = 1) -> float:
+    """Rough wall time in seconds to build the start systems of ``partitions``
+    by monodromy (for the notice before a solve that must build them).
+
+    Examples
+    --------
+    >>> 0 < build_estimate([(3, 2, 2, 1)]) < build_estimate([(3, 2, 2, 1), (4, 3, 2)])
+    True
+    """
+    total = 0.0
+    for lam in partitions:
+        d = sum(lam)
+        per_path = PATH_SECONDS_D8 * PATH_GROWTH ** (d - 8)
+        total += ed_degree(lam) * 2 * TYPICAL_LOOPS * per_path
+    return total / max(1, int(jobs))
+
+
+#: Independent build attempts (chart, data, seed) before giving up.
+BUILD_ATTEMPTS = 3
 
 
 def _build_seed(partition) -> int:
@@ -424,12 +460,9 @@ def get_start(partition, directory: str | None = None, *, rebuild: bool = False,
     format, for ``λ``, its solutions solve its system, and its count equals
     the reference ED degree where that is known.
 
-    Building: each attempt uses its own chart, generic data and seed
-    solution, starts from a blackbox solve for ``d ≤ 5`` (PHCpack's blackbox
-    gets slow on the high-degree systems of larger ``d``) and runs monodromy
-    loops until nothing new appears for several loops. Where the reference
-    count is known it must be reached; otherwise attempts repeat until the
-    largest count found has been reached by two independent attempts.
+    Building: by monodromy until the exact count of `critlcn.degrees`
+    (`build_start`), deterministically from ``λ``; an attempt that stops
+    short (a loop limit) is followed by one with another chart, up to three.
 
     Examples
     --------
@@ -440,27 +473,19 @@ def get_start(partition, directory: str | None = None, *, rebuild: bool = False,
     ref = ed_degree(lam)
     if not rebuild:
         start = load_start(lam, directory)
-        if start is not None and (ref is None or start.count == ref):
+        if start is not None and start.count == ref:
             return start
     rng = np.random.default_rng(_build_seed(lam))
-    counts = []
-    start = None
-    for attempt in range(5):
-        chart = random_chart(lam, rng)
-        built = build_start(lam, rng, chart=chart, target=ref, blackbox_runs=1 if sum(lam) <= 5 else 0,
-                            stable_loops=3 if ref is not None else 5)
-        counts.append(built.count)
-        if start is None or built.count > start.count:
-            start = built
-        # monodromy can stop short but never overshoots: trust the largest
-        # count once two independent attempts have reached it
-        if ref is not None or counts.count(max(counts)) >= 2:
+    for attempt in range(1, BUILD_ATTEMPTS + 1):
+        try:
+            start = build_start(lam, rng, chart=random_chart(lam, rng), target=ref,
+                                blackbox_runs=1 if sum(lam) <= 5 else 0)
             break
-    else:
-        raise CritlcnError(f"start system of λ = {lam}: independent builds disagree ({counts}); build again with `rebuild`",
-                           exit_code=1, parameter="rebuild")
+        except CritlcnError as err:
+            if attempt == BUILD_ATTEMPTS or "more than the exact count" in str(err):
+                raise
     start = StartSystem(start.chart, start.parameters, start.solutions,
-                        tuple(dict(start.provenance, attempts=counts).items()))
+                        tuple(dict(start.provenance, attempt=attempt).items()))
     if save:
         try:
             save_start(start, directory)
@@ -490,7 +515,7 @@ def build_cache(max_degree: int, *, directory: str | None = None, jobs: int = 1,
     for lam in lams:
         st = None if rebuild else load_start(lam, directory)
         ref = ed_degree(lam)
-        if st is not None and (ref is None or st.count == ref):
+        if st is not None and st.count == ref:
             status[lam] = "cached"
         else:
             todo.append(lam)
