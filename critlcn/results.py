@@ -157,8 +157,13 @@ def versions(*, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
     out = [("critlcn", __version__), ("python", platform.python_version()), ("numpy", np.__version__),
            ("scipy", scipy.__version__), ("sympy", sympy.__version__), ("networkx", networkx.__version__),
            ("phcpy", phc)]
+    from importlib.metadata import PackageNotFoundError, version
+
     for name in extra:
-        out.append((name, str(getattr(importlib.import_module(name), "__version__", "unknown"))))
+        try:  # distribution metadata: click 9 drops its __version__ attribute
+            out.append((name, version(name)))
+        except PackageNotFoundError:
+            out.append((name, str(getattr(importlib.import_module(name), "__version__", "unknown"))))
     return tuple(out)
 
 
