@@ -60,8 +60,26 @@ def _positive(value, name: str) -> None:
               help="whitened: loss ‖w − target‖²; gaussian: Gaussian inputs with the target as teacher")
 @click.option("--targets", type=int, default=None, help="number of targets (default: one per run)")
 @click.option("--samples", type=int, default=50, show_default=True, help="samples per target (gaussian model)")
+@click.option("--d0", type=int, default=None, help="input size of the gaussian model's samples (default 2k)")
 @click.option("--init-scale", type=float, default=0.5, show_default=True,
-              help="standard deviation of the Gaussian initialisation")
+              help="standard deviation of the Gaussian initialisation (rrmp types: layer norms init-scale·√k_i)")
+@click.option("--init-type", default="gaussian", show_default=True, metavar="gaussian|RRMP",
+              help="gaussian weights, or layers factoring with this interior compatible rrmp, e.g. 1111|0 or 11|1")
+@click.option("--init-roots", default="uniform-angle", show_default=True, metavar="uniform-angle|gaussian|uniform",
+              help="distribution of the roots of an rrmp initialisation")
+@click.option("--init-norms", default="balanced", show_default=True, metavar="balanced|monic",
+              help="layer norms of an rrmp initialisation: init-scale·√k_i, or init-scale × the monic product")
+@click.option("--target-dist", default="gaussian", show_default=True, metavar="gaussian|sphere|uniform",
+              help="targets with i.i.d. N(0,1) coefficients, normalised to the unit sphere, or i.i.d. U(-1,1)")
+@click.option("--target-scale", type=float, default=1.0, show_default=True, help="multiply every target by this")
+@click.option("--step-rule", default="armijo", show_default=True, metavar="armijo|fixed",
+              help="Armijo backtracking (with a Newton finish) or plain fixed-step gradient descent")
+@click.option("--step", type=float, default=1e-2, show_default=True,
+              help="step size (fixed rule) or initial step size (Armijo)")
+@click.option("--root-tol", type=float, default=1e-4, show_default=True,
+              help="chordal distance under which layer roots of a limit count as one root")
+@click.option("--paper", is_flag=True,
+              help="the set-up that best reproduces the paper's tables (README); options given explicitly win")
 @click.option("--max-steps", type=int, default=20000, show_default=True, help="gradient steps per run at most")
 @click.option("--match", "match", type=int, default=100, show_default=True,
               help="check the limits of this many targets (seeded subset) against the solver's critical points")
@@ -70,27 +88,46 @@ def _positive(value, name: str) -> None:
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="outcome bars to FILE.png or FILE.svg")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
 @friendly
-def experiment(k, runs, seed, data_model, targets, samples, init_scale, max_steps, match, fmt, plot, output):
+def experiment(k, runs, seed, data_model, targets, samples, d0, init_scale, init_type, init_roots, init_norms, target_dist,
+               target_scale, step_rule, step, root_tol, paper, max_steps, match, fmt, plot, output):
     """Gradient descent from random initialisations on random targets; limits
     classified by rrmp and checked against the listed critical points."""
-    from critlcn.descent import DATA_MODELS, EXPERIMENT_FORMATS, experiment as run, render_experiment
+    from critlcn.descent import (DATA_MODELS, EXPERIMENT_FORMATS, PAPER_SETUP, STEP_RULES, TARGET_DISTRIBUTIONS,
+                                 experiment as run, render_experiment)
+    from critlcn.initialisation import LAYER_NORMS, ROOT_DISTRIBUTIONS, parse_init_type
 
+    opts = {"data_model": data_model, "samples": samples, "d0": d0, "init_scale": init_scale, "init_type": init_type,
+            "init_roots": init_roots, "init_norms": init_norms, "target_dist": target_dist,
+            "target_scale": target_scale, "step_rule": step_rule, "step": step, "root_tol": root_tol,
+            "max_steps": max_steps}
+    if paper:
+        # the preset fills only the options the user left at their defaults
+        source = click.get_current_context().get_parameter_source
+        opts.update({name: value for name, value in PAPER_SETUP.items()
+                     if source(name) is click.core.ParameterSource.DEFAULT})
     arch = _arch(k)
     _positive(runs, "--runs")
-    _positive(max_steps, "--max-steps")
-    _positive(samples, "--samples")
-    if data_model not in DATA_MODELS:
-        raise CritlcnError(f"unknown --data-model {data_model!r}: use one of {', '.join(DATA_MODELS)}")
+    _positive(opts["max_steps"], "--max-steps")
+    _positive(opts["samples"], "--samples")
+    if opts["data_model"] not in DATA_MODELS:
+        raise CritlcnError(f"unknown --data-model {opts['data_model']!r}: use one of {', '.join(DATA_MODELS)}")
     if fmt not in EXPERIMENT_FORMATS:
         raise CritlcnError(f"unknown --format {fmt!r}: use one of {', '.join(EXPERIMENT_FORMATS)}")
-    if not (init_scale > 0 and np.isfinite(init_scale)):
-        raise CritlcnError(f"--init-scale must be a positive number, got {init_scale}")
+    for name in ("init_scale", "target_scale", "step", "root_tol"):
+        if not (opts[name] > 0 and np.isfinite(opts[name])):
+            raise CritlcnError(f"--{name.replace('_', '-')} must be a positive number, got {opts[name]}")
     if match < 0:
         raise CritlcnError(f"--match must be 0 or more, got {match}")
+    parse_init_type(opts["init_type"], arch)
+    for option, value, known in (("--init-roots", opts["init_roots"], ROOT_DISTRIBUTIONS),
+                                 ("--init-norms", opts["init_norms"], LAYER_NORMS),
+                                 ("--target-dist", opts["target_dist"], TARGET_DISTRIBUTIONS),
+                                 ("--step-rule", opts["step_rule"], STEP_RULES)):
+        if value not in known:
+            raise CritlcnError(f"unknown {option} {value!r}: use one of {', '.join(known)}")
     _check_writable_file(output, "--output")
     _check_writable_file(plot, "--plot", ("png", "svg"))
-    result = run(arch, runs, seed=seed, data_model=data_model, targets=targets, samples=samples,
-                 init_scale=init_scale, max_steps=max_steps, match=match)
+    result = run(arch, runs, seed=seed, targets=targets, match=match, **opts)
     if plot:
         from critlcn.plots import outcome_figure, save_figure
 
@@ -132,13 +169,13 @@ def build_report(arch, loss, dataset, seed: int = 0, runs: int = 200, init=None)
     >>> ds = default_dataset()
     >>> sections, images = build_report(arch, quadratic_loss(ds, arch), ds, runs=20)
     >>> sorted(images)
-    ['critical_losses', 'descent', 'strata']
+    ['critical_losses', 'descent', 'init_types', 'strata']
     """
     from critlcn.compatibility import stratum_info
     from critlcn.critical import solve
-    from critlcn.descent import descend_on_loss
+    from critlcn.descent import descend_on_loss, init_type_sweep
     from critlcn.lift import lift
-    from critlcn.plots import critical_loss_figure, figure_bytes, limits_figure, strata_figure
+    from critlcn.plots import critical_loss_figure, figure_bytes, init_sweep_figure, limits_figure, strata_figure
     from critlcn.rrmp import enumerate_rrmps
 
     result = solve(arch, loss, dataset, seed=seed)
@@ -210,6 +247,20 @@ def build_report(arch, loss, dataset, seed: int = 0, runs: int = 200, init=None)
             [[r.rrmp, r.pattern, r.type, r.runs, f"{100 * r.share:.1f}%", f"{r.mean_loss:.6g}"] for r in gd.rows])))
         add("descent", limits_figure(gd), "Share of gradient-descent runs ending at each parameter class")
         sections.append(("Where gradient descent ends", "image", "descent"))
+        sweep = init_type_sweep(arch, loss, lifted, runs, seed=seed)
+        sections.append(("Gradient descent by initialisation type", "text",
+                         f"{runs} runs from each initialisation type, seed {seed}: gaussian (N(0, "
+                         f"{sweep.init_scale:g}²) weights) and every compatible interior rrmp (layers factoring "
+                         f"with that pattern, {sweep.init_roots} roots, layer norms {sweep.init_scale:g}·√k_i)."
+                         + (" A repeated root shared by layers of equal size and norm stays shared along gradient "
+                            "descent (swapping those layers is a symmetry and the norms' differences are invariant), "
+                            "so such types can end at saddles." if len(set(arch.k)) < arch.layers else "")))
+        sections.append(("Limits by initialisation type", "table", (
+            ["init type", "limit rrmp", "listed as", "runs", "share", "mean loss"],
+            [[r.init_type, r.rrmp, r.listed, r.runs, f"{100 * r.share:.1f}%", f"{r.mean_loss:.6g}"]
+             for r in sweep.rows])))
+        add("init_types", init_sweep_figure(sweep), "Share of runs ending on each stratum from each initialisation type")
+        sections.append(("Which strata gradient descent reaches from where", "image", "init_types"))
     return sections, images
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from critlcn.architecture import Architecture
 from critlcn.convolution import batch_all_but_one, batch_end_to_end, end_to_end
 from critlcn.errors import CritlcnError
+from critlcn.initialisation import INIT_SCALE
 from critlcn.landscape import batch_pullback
 from critlcn.results import versions
 from critlcn.roots import (
@@ -75,17 +76,29 @@ __all__ = [
     "descend_on_loss",
     "EXPERIMENT_FORMATS",
     "DATA_MODELS",
+    "TARGET_DISTRIBUTIONS",
+    "STEP_RULES",
+    "PAPER_SETUP",
+    "InitSweepRow",
+    "InitSweepResult",
+    "init_types",
+    "init_type_sweep",
 ]
 
 DATA_MODELS = ("whitened", "gaussian")
+TARGET_DISTRIBUTIONS = ("gaussian", "sphere", "uniform")
 EXPERIMENT_FORMATS = ("table", "json", "md", "latex")
 
 #: Default convergence test: ‖∇L‖ ≤ TOL · (1 + ‖b‖).
 TOL = 1e-9
 #: Default cap on iterations per run.
 MAX_STEPS = 20000
-#: Default standard deviation of the Gaussian initialisation of every weight.
-INIT_SCALE = 0.5
+#: Step rules of `descend`: Armijo backtracking, or a fixed step size.
+STEP_RULES = ("armijo", "fixed")
+#: The set-up closest to the paper's tables (README, scripts/sweep_descent.py): `experiment` keywords.
+PAPER_SETUP = {"data_model": "gaussian", "samples": 6, "d0": 6, "target_dist": "gaussian", "target_scale": 1.0,
+               "init_type": "1111|0", "init_roots": "uniform-angle", "init_norms": "balanced", "init_scale": INIT_SCALE,
+               "step_rule": "armijo", "step": 1e-2, "max_steps": MAX_STEPS, "root_tol": LIMIT_ROOT_TOL}
 #: Angle tolerance (1 − |cos|) for a limit filter to be parallel to a listed one.
 MATCH_TOL = 1e-6
 
@@ -201,11 +214,9 @@ def random_init(arch: Architecture, runs: int, rng: np.random.Generator, scale: 
     >>> [a.shape for a in random_init(Architecture((3, 2)), 4, np.random.default_rng(0))]
     [(4, 3), (4, 2)]
     """
-    if runs < 1:
-        raise CritlcnError(f"`runs` must be at least 1, got {runs}", parameter="runs")
-    if not (scale > 0 and np.isfinite(scale)):
-        raise CritlcnError(f"`scale` must be a positive number, got {scale}", parameter="scale")
-    return tuple(rng.normal(scale=scale, size=(runs, ki)) for ki in arch.k)
+    from critlcn.initialisation import gaussian_init
+
+    return gaussian_init(arch, runs, rng, scale=scale)
 
 
 def batch_value_gradient(loss: BatchLoss, filters: Sequence[np.ndarray]):
@@ -254,7 +265,7 @@ class Descent:
 
 
 def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_steps: int = MAX_STEPS,
-            step: float = 1e-2, max_step: float = np.inf, polish: bool = True) -> Descent:
+            step: float = 1e-2, max_step: float = np.inf, polish: bool = True, *, rule: str = "armijo") -> Descent:
     """Gradient descent on every run of the batch until ``‖∇L‖ ≤ tol (1 + ‖b‖)``
     or ``max_steps`` iterations.
 
@@ -269,8 +280,9 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
     max_steps : int
         Iteration cap per run.
     step : float
-        Initial step size (adapted per run by Armijo backtracking: ×1.25
-        after an accepted step, ×0.5 after a rejected one).
+        Initial step size (``rule='armijo'``: adapted per run by
+        backtracking, ×1.25 after an accepted step, ×0.5 after a rejected
+        one); the step size of every iteration for ``rule='fixed'``.
     max_step : float
         Cap on the step size (small caps follow the gradient flow closely).
     polish : bool
@@ -280,6 +292,10 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
         converges slowly (linearly with a rate near 1) to minima with a small
         curvature, e.g. next to a repeated-root stratum, and Newton's method
         reaches the same minimum quadratically.
+    rule : {'armijo', 'fixed'}
+        ``armijo``: backtracking as above; ``fixed``: plain gradient descent
+        ``θ ← θ − step · ∇L(θ)`` (as in the paper's era), a run whose loss
+        becomes non-finite stops there, not converged.
 
     Examples
     --------
@@ -297,6 +313,11 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
         raise CritlcnError(f"`max_steps` must be at least 1, got {max_steps}", parameter="max_steps")
     if not tol > 0:
         raise CritlcnError(f"tolerance must be positive, got {tol}")
+    if rule not in STEP_RULES:
+        raise CritlcnError(f"unknown step rule `rule` {rule!r}: use one of {', '.join(STEP_RULES)}",
+                           parameter="rule")
+    if not (step > 0 and np.isfinite(step)):
+        raise CritlcnError(f"the step size `step` must be a positive number, got {step}", parameter="step")
     thresh_all = tol * (1.0 + np.linalg.norm(loss.b(), axis=1))
     out_f = [f.copy() for f in init]
     out_loss = np.zeros(R)
@@ -324,8 +345,11 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
 
     for _ in range(max_steps):
         done = gn2 <= thresh * thresh
+        # a diverged run (fixed steps too large) stops where it blew up, not converged
+        blown = ~np.isfinite(val) | ~np.isfinite(gn2)
+        done |= blown
         if np.any(done):
-            conv[idx[done]] = True
+            conv[idx[done & ~blown]] = True
             retire(done)
             keep = ~done
             if not np.any(keep):
@@ -336,6 +360,13 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
             val, gn2, eta, steps, thresh = val[keep], gn2[keep], eta[keep], steps[keep], thresh[keep]
             bl = bl.take(keep)
         cand = [f - eta[:, None] * g for f, g in zip(cur, grads)]
+        if rule == "fixed":
+            with np.errstate(over="ignore", invalid="ignore"):
+                val, grads, _ = batch_value_gradient(bl, cand)
+                gn2 = sum(np.sum(g * g, axis=1) for g in grads)
+            cur = cand
+            steps += 1
+            continue
         cval, cgrads, _ = batch_value_gradient(bl, cand)
         cgn2 = sum(np.sum(g * g, axis=1) for g in cgrads)
         # Armijo; near rounding level, a step that lowers the gradient without
@@ -358,6 +389,8 @@ def descend(loss: BatchLoss, init: Sequence[np.ndarray], tol: float = TOL, max_s
     if polish:
         for i in np.flatnonzero(~conv):
             fs = [f[i] for f in out_f]
+            if not all(np.all(np.isfinite(f)) for f in fs):
+                continue
             done = polish_run(loss.loss(i), fs, float(thresh_all[i]))
             if done is not None:
                 for j, f in enumerate(done[0]):
@@ -542,6 +575,17 @@ class ExperimentResult:
     lower_than_best: int
     seconds: float = field(default=0.0, compare=False)
     versions: tuple[tuple[str, str], ...] = ()
+    init_type: str = "gaussian"
+    init_roots: str | None = None
+    target_dist: str = "gaussian"
+    target_scale: float = 1.0
+    rule: str = "armijo"
+    step: float = 1e-2
+    root_tol: float = LIMIT_ROOT_TOL
+    polish: bool = True
+    init_norms: str | None = None
+    samples: int | None = None
+    d0: int | None = None
 
     @property
     def converged(self) -> int:
@@ -566,7 +610,18 @@ class ExperimentResult:
             "runs": self.runs,
             "seed": self.seed,
             "data_model": self.data_model,
+            "samples": self.samples,
+            "d0": self.d0,
             "init_scale": self.init_scale,
+            "init_type": self.init_type,
+            "init_roots": self.init_roots,
+            "init_norms": self.init_norms,
+            "target_dist": self.target_dist,
+            "target_scale": self.target_scale,
+            "step_rule": self.rule,
+            "step": self.step,
+            "root_tol": self.root_tol,
+            "polish": self.polish,
             "tol": self.tol,
             "max_steps": self.max_steps,
             "converged": self.converged,
@@ -601,7 +656,10 @@ def _below_best(loss: float, best: float | None) -> bool:
 
 def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "whitened", targets: int | None = None,
                samples: int = 50, init_scale: float = INIT_SCALE, tol: float = TOL, max_steps: int = MAX_STEPS,
-               match: int | None = 0, root_tol: float = LIMIT_ROOT_TOL) -> ExperimentResult:
+               match: int | None = 0, root_tol: float = LIMIT_ROOT_TOL, *, init_type: str = "gaussian",
+               init_roots: str = "uniform-angle", init_norms: str = "balanced", target_dist: str = "gaussian",
+               target_scale: float = 1.0, step_rule: str = "armijo", step: float = 1e-2, polish: bool | None = None,
+               d0: int | None = None) -> ExperimentResult:
     """The experiment of Kohn, Merkh, Montúfar, Trager, *Geometry of Linear
     Convolutional Networks*, Section 7 (docs/math.md, "Gradient descent
     experiments"): random targets, gradient descent from
@@ -621,11 +679,32 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
     targets : int, optional
         Number of targets (default: one per run); runs cycle through them.
     init_scale : float
-        Standard deviation of the Gaussian initialisation.
+        Standard deviation of the Gaussian initialisation (an rrmp
+        initialisation gives layer ``i`` the norm ``init_scale · √k_i``).
     match : int or None
         Check the limits of this many targets (a seeded subset; None = all)
         against the critical points listed by `critlcn.critical.solve` and
         `critlcn.lift.lift`.
+    root_tol : float
+        Chordal distance under which layer roots of a limit count as one
+        root (`rrmp_of_limit`).
+    init_type : str
+        ``'gaussian'`` or an rrmp (`critlcn.initialisation.initialise`).
+    init_roots : {'uniform-angle', 'gaussian', 'uniform'}
+        Root distribution of an rrmp initialisation.
+    init_norms : {'balanced', 'monic'}
+        Layer norms of an rrmp initialisation.
+    d0 : int, optional
+        Input size of the ``gaussian`` data model (default ``2 k``; at least
+        ``k``, one output per sample).
+    target_dist : {'gaussian', 'sphere', 'uniform'}
+        Targets with i.i.d. ``N(0, 1)`` coefficients, those normalised to
+        the unit sphere (same rrmp frequencies), or i.i.d. ``U(−1, 1)``
+        coefficients; times ``target_scale``.
+    step_rule, step : str, float
+        Step rule and (initial) step size of `descend`.
+    polish : bool, optional
+        Newton finish of slow runs (`descend`); default: for Armijo only.
 
     Examples
     --------
@@ -643,19 +722,52 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
                            parameter="targets")
     if match is not None and match < 0:
         raise CritlcnError(f"`match` must be at least 0, got {match}", parameter="match")
+    if d0 is not None and d0 < arch.size:
+        raise CritlcnError(f"`d0` must be at least the filter size {arch.size} of {arch.label()}, got {d0}",
+                           parameter="d0")
+    if target_dist not in TARGET_DISTRIBUTIONS:
+        raise CritlcnError(f"unknown `target_dist` {target_dist!r}: use one of {', '.join(TARGET_DISTRIBUTIONS)}",
+                           parameter="target_dist")
+    if not (target_scale > 0 and np.isfinite(target_scale)):
+        raise CritlcnError(f"`target_scale` must be a positive number, got {target_scale}", parameter="target_scale")
+    if not (root_tol > 0 and np.isfinite(root_tol)):
+        raise CritlcnError(f"`root_tol` must be a positive number, got {root_tol}", parameter="root_tol")
+    if step_rule not in STEP_RULES:
+        raise CritlcnError(f"unknown `step_rule` {step_rule!r}: use one of {', '.join(STEP_RULES)}",
+                           parameter="step_rule")
+    if not (step > 0 and np.isfinite(step)):
+        raise CritlcnError(f"`step` must be a positive number, got {step}", parameter="step")
+    from critlcn.initialisation import LAYER_NORMS, ROOT_DISTRIBUTIONS, initialise, parse_init_type
+
+    if init_roots not in ROOT_DISTRIBUTIONS:
+        raise CritlcnError(f"unknown `init_roots` {init_roots!r}: use one of {', '.join(ROOT_DISTRIBUTIONS)}",
+                           parameter="init_roots")
+    if init_norms not in LAYER_NORMS:
+        raise CritlcnError(f"unknown `init_norms` {init_norms!r}: use one of {', '.join(LAYER_NORMS)}",
+                           parameter="init_norms")
+    parse_init_type(init_type, arch)  # bad types fail before any work
+    if polish is None:
+        polish = step_rule == "armijo"
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    tgt = rng.normal(size=(T, arch.size))
+    if target_dist == "uniform":
+        tgt = rng.uniform(-1.0, 1.0, size=(T, arch.size))
+    else:
+        tgt = rng.normal(size=(T, arch.size))
+    if target_dist == "sphere":
+        tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    tgt *= target_scale
     if data_model == "whitened":
         tl = whitened_losses(tgt)
     else:
-        tl = gaussian_losses(arch, tgt, samples, rng)
+        tl = gaussian_losses(arch, tgt, samples, rng, d0=d0)
     owner = np.arange(runs) % T
     bl = tl.take(owner)
-    init = random_init(arch, runs, rng, init_scale)
-    desc = descend(bl, init, tol=tol, max_steps=max_steps)
+    init = initialise(arch, runs, rng, init_type=init_type, roots=init_roots, scale=init_scale, norms=init_norms)
+    desc = descend(bl, init, tol=tol, max_steps=max_steps, step=step, polish=polish, rule=step_rule)
     target_types = [str(rrmp_of_form(t)) for t in tgt]
-    limit_types = [_limit_rrmp(desc.run(i), root_tol) for i in range(runs)]
+    # a diverged run (fixed steps too large) has no limit to classify
+    limit_types = [_limit_rrmp(desc.run(i), root_tol) if np.isfinite(desc.loss[i]) else "?" for i in range(runs)]
 
     # check a seeded subset of targets against the solver
     n_match = T if match is None else min(match, T)
@@ -710,7 +822,12 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
         rows.append(TargetRow(ts, tcount[ts], tcount[ts] / T, len(recs), tuple(lrows)))
     return ExperimentResult(arch, runs, int(seed), data_model, float(init_scale), float(tol), int(max_steps),
                             tuple(rows), records, len(matched_flags), n_match, lower,
-                            time.perf_counter() - start, versions())
+                            time.perf_counter() - start, versions(), init_type,
+                            None if init_type == "gaussian" else init_roots, target_dist, float(target_scale), step_rule,
+                            float(step), float(root_tol), bool(polish),
+                            None if init_type == "gaussian" else init_norms,
+                            None if data_model == "whitened" else int(samples),
+                            None if data_model == "whitened" else int(d0 if d0 is not None else 2 * arch.size))
 
 
 # ---------------------------------------------------------------------------
@@ -737,9 +854,20 @@ def _rows(result: ExperimentResult):
 def _footer(result: ExperimentResult) -> str:
     cc = result.checked_converged
     share = f"{result.matched}/{cc}" + (f" ({_pct(result.matched / cc)})" if cc else "")
+    if result.init_type == "gaussian":
+        init = f"init N(0, {result.init_scale:g}^2)"
+    else:
+        norms = (f"layer norms {result.init_scale:g}·√k_i" if result.init_norms == "balanced"
+                 else f"monic layers ×{result.init_scale:g}")
+        init = f"init {result.init_type} ({result.init_roots} roots, {norms})"
+    targets = f"targets {result.target_dist}" + (f" ×{result.target_scale:g}" if result.target_scale != 1 else "")
+    steps = ("Armijo steps" if result.rule == "armijo" else f"fixed step {result.step:g}") + \
+        (f", {result.max_steps} steps at most" if result.max_steps != MAX_STEPS else "")
     return (
-        f"{result.architecture.label()}, {result.runs} runs, seed {result.seed}, data {result.data_model}, "
-        f"init N(0, {result.init_scale:g}^2), converged {result.converged}/{result.runs}; limits checked against "
+        f"{result.architecture.label()}, {result.runs} runs, seed {result.seed}, data {result.data_model}"
+        f"{'' if result.samples is None else f' ({result.samples} samples of size {result.d0} per target)'}, "
+        f"{targets}, {init}, {steps}, root tolerance {result.root_tol:g}, "
+        f"converged {result.converged}/{result.runs}; limits checked against "
         f"the solver on {result.match_targets} targets: matched {share}, runs below the best listed loss "
         f"{result.lower_than_best}"
     )
@@ -814,10 +942,12 @@ class LossDescentResult:
 
 
 def descend_on_loss(arch: Architecture, loss, lifted, runs: int, seed: int = 0, init_scale: float = INIT_SCALE,
-                    tol: float = TOL, max_steps: int = MAX_STEPS, root_tol: float = LIMIT_ROOT_TOL) -> LossDescentResult:
+                    tol: float = TOL, max_steps: int = MAX_STEPS, root_tol: float = LIMIT_ROOT_TOL, *,
+                    init_type: str = "gaussian", init_roots: str = "uniform-angle") -> LossDescentResult:
     """Gradient descent on one loss (a `critlcn.data.QuadraticLoss`) from
     ``runs`` random initialisations; each converged limit is matched, up to
-    scaling, to a parameter class of ``lifted``.
+    scaling, to a parameter class of ``lifted``. ``init_type`` and
+    ``init_roots`` choose the initialisation as in `experiment`.
 
     Examples
     --------
@@ -833,9 +963,12 @@ def descend_on_loss(arch: Architecture, loss, lifted, runs: int, seed: int = 0, 
     """
     if runs < 1:
         raise CritlcnError(f"`runs` must be at least 1, got {runs}", parameter="runs")
+    from critlcn.initialisation import initialise
+
     rng = np.random.default_rng(seed)
     bl = _batch([loss]).take(np.zeros(runs, dtype=int))
-    desc = descend(bl, random_init(arch, runs, rng, init_scale), tol=tol, max_steps=max_steps)
+    init = initialise(arch, runs, rng, init_type=init_type, roots=init_roots, scale=init_scale)
+    desc = descend(bl, init, tol=tol, max_steps=max_steps)
     best = lifted.best_loss()
     groups: dict[tuple, list[float]] = {}
     matched = lower = 0
@@ -855,3 +988,95 @@ def descend_on_loss(arch: Architecture, loss, lifted, runs: int, seed: int = 0, 
                  for k, v in sorted(groups.items(), key=lambda kv: (np.mean(kv[1]), str(kv[0]))))
     return LossDescentResult(arch, runs, int(seed), float(init_scale), int(desc.converged.sum()), matched, lower,
                              best, float(desc.loss.min()), rows)
+
+
+# ---------------------------------------------------------------------------
+# which strata gradient descent reaches from which initialisation type
+
+
+@dataclass(frozen=True)
+class InitSweepRow:
+    """Runs from one initialisation type that ended on one limit stratum
+    (``listed``: how the matched critical points are listed, e.g.
+    ``'global minimum 12'``; ``'unmatched'`` / ``'not converged'`` otherwise)."""
+
+    init_type: str
+    rrmp: str
+    listed: str
+    runs: int
+    share: float
+    mean_loss: float
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class InitSweepResult:
+    """Gradient descent on one loss from every initialisation type."""
+
+    architecture: Architecture
+    runs: int
+    seed: int
+    init_roots: str
+    init_scale: float
+    types: tuple[str, ...]
+    rows: tuple[InitSweepRow, ...]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"architecture": self.architecture.to_dict(), "runs": self.runs, "seed": self.seed,
+                "init_roots": self.init_roots, "init_scale": self.init_scale, "types": list(self.types),
+                "rows": [r.to_dict() for r in self.rows]}
+
+
+def init_types(arch: Architecture) -> tuple[str, ...]:
+    """``'gaussian'`` and every compatible interior rrmp of ``arch``, in the
+    paper's display order.
+
+    Examples
+    --------
+    >>> init_types(Architecture((4, 2)))
+    ('gaussian', '1111|0', '112|0', '11|1')
+    """
+    from critlcn.compatibility import is_compatible
+    from critlcn.rrmp import enumerate_rrmps
+
+    ok = [r for r in enumerate_rrmps(arch.degree) if region(r, arch.e) == "interior" and is_compatible(r, arch)]
+    return ("gaussian",) + tuple(str(r) for r in sorted(ok, key=lambda r: r.sort_key()))
+
+
+def init_type_sweep(arch: Architecture, loss, lifted, runs: int, *, seed: int = 0,
+                    init_roots: str = "uniform-angle", init_scale: float = INIT_SCALE) -> InitSweepResult:
+    """`descend_on_loss` from every type of `init_types` (``runs`` runs each,
+    the same seed for each type): which strata gradient descent reaches from
+    where.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.lift import lift
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
+    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
+    >>> res = init_type_sweep(Architecture((2, 2)), loss, lift(Architecture((2, 2)), loss, [pt]), 10)
+    >>> [(r.init_type, r.rrmp, r.listed, r.runs) for r in res.rows]
+    [('gaussian', '11|0', 'global minimum', 10), ('11|0', '11|0', 'global minimum', 10)]
+    """
+    types = init_types(arch)
+    rows = []
+    for t in types:
+        res = descend_on_loss(arch, loss, lifted, runs, seed=seed, init_scale=init_scale, init_type=t,
+                              init_roots=init_roots)
+        groups: dict[tuple[str, str], list] = {}
+        for r in res.rows:
+            listed = r.type if r.pattern is not None else (r.type or "unmatched")
+            groups.setdefault((r.rrmp, listed), []).append(r)
+        ordered = sorted(groups.items(), key=lambda kv: (RRMP.parse(kv[0][0]).sort_key() if kv[0][0] != "?"
+                                                         else (99,), kv[0][1]))
+        for (rr, listed), group in ordered:
+            n = sum(g.runs for g in group)
+            rows.append(InitSweepRow(t, rr, listed, n, n / runs, float(sum(g.runs * g.mean_loss for g in group) / n)))
+    return InitSweepResult(arch, int(runs), int(seed), init_roots, float(init_scale), types, tuple(rows))

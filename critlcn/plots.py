@@ -25,6 +25,7 @@ __all__ = [
     "outcome_figure",
     "critical_loss_figure",
     "limits_figure",
+    "init_sweep_figure",
     "strata_figure",
     "strata_graph_figure",
     "plot_strata",
@@ -122,6 +123,63 @@ def limits_figure(result) -> Figure:
     ax.set_title(f"Where gradient descent ends, {result.architecture.label()}, {result.runs} runs, "
                  f"seed {result.seed}", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def init_sweep_figure(result) -> Figure:
+    """Which strata gradient descent reaches from which initialisation type
+    (`critlcn.descent.init_type_sweep`): one row per initialisation type, one
+    column per limit stratum (region colour on the label), each cell the
+    share of runs and their mean loss.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.descent import init_type_sweep
+    >>> from critlcn.lift import lift
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
+    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
+    >>> res = init_type_sweep(Architecture((2, 2)), loss, lift(Architecture((2, 2)), loss, [pt]), 5)
+    >>> init_sweep_figure(res).axes[0].get_xlabel()
+    'limit stratum (rrmp)'
+    """
+    from critlcn.rrmp import region
+
+    arch = result.architecture
+    limits = sorted({r.rrmp for r in result.rows},
+                    key=lambda s: RRMP.parse(s).sort_key() if s != "?" else (99,))
+    share = np.zeros((len(result.types), len(limits)))
+    loss = np.full(share.shape, np.nan)
+    listed: dict[tuple[int, int], set] = {}
+    for r in result.rows:
+        i, j = result.types.index(r.init_type), limits.index(r.rrmp)
+        listed.setdefault((i, j), set()).add(r.listed)
+        old = share[i, j]
+        share[i, j] += 100 * r.share
+        loss[i, j] = r.mean_loss if old == 0 else (old * loss[i, j] + 100 * r.share * r.mean_loss) / share[i, j]
+    fig = _new(max(5.5, 1.25 * len(limits) + 2.8), max(3.0, 0.62 * len(result.types) + 1.7))
+    ax = fig.add_subplot(1, 1, 1)
+    im = ax.imshow(share, cmap="Blues", vmin=0, vmax=100, aspect="auto")
+    for i in range(share.shape[0]):
+        for j in range(share.shape[1]):
+            if share[i, j] > 0:
+                kind = "; ".join(sorted(listed[i, j])).replace("minimum", "min.")
+                ax.text(j, i, f"{share[i, j]:.1f}%\nloss {loss[i, j]:.2g}\n{kind}", ha="center", va="center",
+                        fontsize=7.5,
+                        color="white" if share[i, j] > 60 else "black")
+    ax.set_xticks(np.arange(len(limits)), limits, fontsize=9)
+    for label, name in zip(ax.get_xticklabels(), limits):
+        label.set_color(REGION_COLOURS.get(region(RRMP.parse(name), arch.e) if name != "?" else "?", "#000000"))
+    ax.set_yticks(np.arange(len(result.types)), [f"init {t}" for t in result.types], fontsize=9)
+    ax.set_xlabel("limit stratum (rrmp)")
+    ax.set_title(f"Where gradient descent ends from each initialisation, {arch.label()}, "
+                 f"{result.runs} runs per type, seed {result.seed}", fontsize=10)
+    fig.colorbar(im, ax=ax, label="share of runs (%)", fraction=0.05)
+    fig.legend(handles=_region_handles(), loc="lower left", fontsize=8, frameon=False, ncol=3,
+               title="label colour: region of the limit", title_fontsize=8)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 

@@ -109,12 +109,12 @@ def test_report_markdown_and_self_contained_html(tmp_path):
     p = _Collect()
     p.feed(page)
     for section in ("Architecture", "Compatibility", "Strata graph", "Critical points by stratum",
-                    "Critical points in parameter space", "Gradient descent limits"):
+                    "Critical points in parameter space", "Gradient descent limits", "Limits by initialisation type"):
         assert section in p.headings and f"## {section}" in md
     assert p.tags.count("table") >= 5
     assert {"11|1", "112|0", "p1p2·p3·p3"} <= set(p.cells)
     # every image is embedded (no external files) and decodes as PNG
-    assert len(p.images) == 3
+    assert len(p.images) == 4
     for img in p.images:
         assert img["src"].startswith("data:image/png;base64,")
         assert base64.b64decode(img["src"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -123,5 +123,5 @@ def test_report_markdown_and_self_contained_html(tmp_path):
     import re
 
     names = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert len(names) == 3 and all((out / n).exists() for n in names)
+    assert len(names) == 4 and all((out / n).exists() for n in names)
     assert "seed" in md and "numpy" in md
