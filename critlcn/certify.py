@@ -439,21 +439,39 @@ def _certify_one(model, Q, b, x0, real_data, *, precisions=(53, 128, 256), max_r
         for prec in precisions:
             fl.ctx.prec = prec
             out = _krawczyk_at(model, _matrix(Q), _column([_acb_exact(v) for v in b]), x0, max_radius)
-            if len(out) == 4 or out[1] != "Krawczyk test failed":
+            if len(out) > 2 or out[1] != "Krawczyk test failed":
                 break
         if len(out) == 2:
             return Certificate(out[0], False, False, None, float("nan"), None, reason=out[1]), None
-        x, r, Xbox, K = out
+        x, r, Xbox, K, test = out
+        # the tight box K holds the solution; a larger box with a successful
+        # test proves uniqueness further out, which is what telling copies of
+        # one solution apart, and realness, need
+        def reality(Xbox):
+            S = model.conjugate(K) if real_data else None
+            if S is None:
+                return None
+            if all(Xi.contains_interior(Si) for Xi, Si in zip(Xbox, S)):
+                return True
+            if any(not Ki.overlaps(Si) for Ki, Si in zip(K, S)):
+                return False
+            return None
+
+        real = reality(Xbox)
+        for grown in range(3):
+            if np.max(r) * 100 > max_radius * (1 + np.max(np.abs(x))):
+                break
+            X2, _, ok = test(r * 100)
+            if not ok:
+                break
+            r, Xbox = r * 100, X2
+            real = reality(Xbox)
+            if real is not None or not real_data:
+                break
         valid = bool(model.valid(K))
-        real = None
-        if real_data:
-            S = model.conjugate(K)
-            if S is not None:
-                if all(Xi.contains_interior(Si) for Xi, Si in zip(Xbox, S)):
-                    real = True
-                elif any(not Ki.overlaps(Si) for Ki, Si in zip(K, S)):
-                    real = False
-        return (Certificate(x, True, valid, real, r, _bounds(K),
+        if not valid:
+            real = None  # the conjugation argument needs a valid (smooth) point
+        return (Certificate(x, True, valid, real, float(np.max(r)), _bounds(K),
                             reason="" if valid else "invalid (c = 0 or colliding roots)"), _bounds(Xbox))
     finally:
         fl.ctx.prec = saved
@@ -495,15 +513,20 @@ def _krawczyk_at(model, Qm, bm, x0, max_radius):
     ident = fl.acb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
     base = _column(xb) - delta
     r = 8 * dabs + 2.0 ** (-fl.ctx.prec + 8) * (np.abs(x) + 2.0**-30 * scale)
-    for _ in range(10):
-        if np.max(r) > max_radius * scale:
-            break
+
+    def test(r):
         X = [fl.acb(fl.arb(xi.real, ri), fl.arb(xi.imag, ri)) for xi, ri in zip(xb, r)]
         _, JX = _system(model, Qm, bm, X)
         centred = _column([fl.acb(fl.arb(0, ri), fl.arb(0, ri)) for ri in r])
         K = (base + (ident - Yb * JX) * centred).entries()
-        if all(Xi.contains_interior(Ki) for Xi, Ki in zip(X, K)):
-            return x, float(np.max(r)), X, K
+        return X, K, all(Xi.contains_interior(Ki) for Xi, Ki in zip(X, K))
+
+    for _ in range(10):
+        if np.max(r) > max_radius * scale:
+            break
+        X, K, ok = test(r)
+        if ok:
+            return x, r, X, K, test
         # ε-inflation: the next box is the last image, widened
         reach = _upper([Ki - xi for Ki, xi in zip(K, xb)])
         r = np.maximum(2 * r, 2 * reach)

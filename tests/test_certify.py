@@ -1,0 +1,245 @@
+"""Tests of interval certification (critlcn.certify).
+
+Independent facts used: systems built with exact rational solutions (sympy,
+exact arithmetic), a univariate system with a known double root, the
+reference ED degrees, and the numerical classification of real solutions.
+"""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from critlcn.certify import CertModel, StratumModel, certify, certify_stratum
+from critlcn.critical import get_start, solve_partition
+from critlcn.data import quadratic_loss, synth
+from critlcn.architecture import Architecture
+from critlcn.errors import CritlcnError
+from critlcn.rrmp import partitions
+from critlcn.systems import Chart, default_chart, groups, parameters
+
+
+def _monic_chart(lam):
+    return Chart(lam, tuple(np.eye(n + 1) for _, n in groups(lam)))
+
+
+def _exact_u(lam, ts, y):
+    """u(y) = Π_m (1 + t_1 y + … + t_n y^n)^m in the monic chart (sympy)."""
+    u, pos = sp.Integer(1), 0
+    for m, n in groups(lam):
+        f = 1 + sum(ts[pos + j] * y ** (j + 1) for j in range(n))
+        u *= f**m
+        pos += n
+    return sp.Poly(sp.expand(u), y)
+
+
+def _exact_system(lam, x0, Q, null_mix=1):
+    """Exact data ``b`` (rational, real) for which ``x0 = (c, t)`` (rational,
+    possibly complex) solves the stratum system with the monic chart.
+
+    The equations are ``Uᵀ (c Q u − b) = 0``, ``U = (u, ∂u/∂t)``; ``b`` is
+    solved for in exact arithmetic (a complex ``x0`` gives twice as many real
+    equations)."""
+    d = sum(lam)
+    y = sp.Symbol("y")
+    ts = sp.symbols(f"t1:{len(lam) + 1}")
+    upoly = _exact_u(lam, ts, y)
+    sub = dict(zip(ts, x0[1:]))
+
+    def coeffs(expr):
+        p = sp.Poly(sp.expand(expr), y)
+        out = [sp.Integer(0)] * (d + 1)
+        for (k,), v in p.terms():
+            out[k] = v
+        return out
+
+    cols = [coeffs(upoly.as_expr().subs(sub))] + [coeffs(sp.diff(upoly.as_expr(), t).subs(sub)) for t in ts]
+    U = sp.Matrix(cols).T
+    Qs = sp.Matrix(Q)
+    u = U[:, 0]
+    rhs = U.T * (x0[0] * Qs * u)
+    bs = sp.symbols(f"b0:{d + 1}", real=True)
+    eqs = U.T * sp.Matrix(bs) - rhs
+    parts = []
+    for e in eqs:
+        e = sp.expand(e)
+        parts += [sp.re(e), sp.im(e)]
+    sol = sp.solve([p for p in parts if p != 0], bs, dict=True)
+    assert sol, "no real data for this point"
+    sol = sol[0]
+    free = [b for b in bs if b not in sol]
+    vals = {b: sp.Integer(null_mix + i) for i, b in enumerate(free)}
+    return [sp.nsimplify(sol.get(b, b).subs(vals)) for b in bs]
+
+
+def _frac(v):
+    return Fraction(int(sp.numer(v)), int(sp.denom(v)))
+
+
+def _inside(exact, bounds):
+    """Is the exact rational complex point inside the (lo_re, hi_re, lo_im, hi_im) rows?"""
+    ok = True
+    for z, (lr, hr, li, hi) in zip(exact, bounds):
+        re, im = sp.re(z), sp.im(z)
+        ok &= Fraction(lr) <= _frac(re) <= Fraction(hr)
+        ok &= Fraction(li) <= _frac(im) <= Fraction(hi)
+    return ok
+
+
+Q_RAT = [[3, 1, 0, 1], [1, 4, 1, 0], [0, 1, 5, 2], [1, 0, 2, 6]]
+
+
+def _to_complex(x):
+    return np.array([complex(sp.N(v, 30)) for v in x])
+
+
+def test_an_exact_rational_solution_is_certified_real_and_its_box_contains_it():
+    lam = (2, 1)
+    x0 = [sp.Rational(2, 3), sp.Rational(-1, 3), sp.Rational(5, 7)]
+    b = _exact_system(lam, x0, Q_RAT)
+    Q = [[Fraction(v) for v in row] for row in Q_RAT]
+    res = certify_stratum(_monic_chart(lam), Q, [_frac(v) for v in b], [_to_complex(x0)])
+    cert = res.certificates[0]
+    assert cert.certified and cert.valid and cert.real is True
+    assert _inside(x0, cert.bounds)
+    assert (res.distinct, res.distinct_real) == (1, 1)
+
+
+def test_an_exact_non_real_solution_is_certified_non_real_and_its_conjugate_distinct():
+    lam = (3,)
+    x0 = [sp.Rational(1, 2) + sp.I / 3, sp.Rational(1, 4) - sp.I * sp.Rational(3, 5)]
+    b = _exact_system(lam, x0, Q_RAT)
+    assert all(sp.im(v) == 0 for v in b)
+    Q = [[Fraction(v) for v in row] for row in Q_RAT]
+    # real data: the conjugate point solves the system too (monic chart is real)
+    conj = [sp.conjugate(v) for v in x0]
+    res = certify_stratum(_monic_chart(lam), Q, [_frac(v) for v in b], [_to_complex(x0), _to_complex(conj)])
+    assert [c.certified for c in res.certificates] == [True, True]
+    assert [c.real for c in res.certificates] == [False, False]
+    assert _inside(x0, res.certificates[0].bounds) and _inside(conj, res.certificates[1].bounds)
+    assert (res.distinct, res.distinct_real, res.distinct_nonreal) == (2, 0, 2)
+
+
+def _simple_case():
+    lam = (2, 1)
+    x0 = [sp.Rational(2, 3), sp.Rational(-1, 3), sp.Rational(5, 7)]
+    b = _exact_system(lam, x0, Q_RAT)
+    return _monic_chart(lam), np.array(Q_RAT, dtype=float), np.array([float(v) for v in b]), _to_complex(x0)
+
+
+def test_a_perturbed_point_is_not_certified():
+    chart, Q, b, x = _simple_case()
+    res = certify_stratum(chart, Q, b, [x + 1e-3, x + np.array([0.0, 1.0, 0.0]), x])
+    assert [c.certified for c in res.certificates] == [False, False, True]
+    assert res.distinct == 1
+    assert all("not a solution" in c.reason for c in res.certificates[:2])
+
+
+def test_two_copies_of_one_solution_are_counted_once():
+    chart, Q, b, x = _simple_case()
+    copies = [x, x * (1 + 1e-13), x + 1e-14j, x]
+    res = certify_stratum(chart, Q, b, copies)
+    assert res.certified == 4
+    assert res.distinct == 1
+    assert [c.duplicate for c in res.certificates] == [None, 0, 0, 0]
+
+
+def test_colliding_roots_are_certified_but_not_valid():
+    # λ = (1, 1), w = c (x² + t1 xy + t2 y²) covers every quadratic with x² term:
+    # data whose minimiser is (x + y)² puts a non-singular solution at t1² = 4 t2
+    chart = _monic_chart((1, 1))
+    Q = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]])
+    w = np.array([1.0, 2.0, 1.0])
+    res = certify_stratum(chart, Q, Q @ w, [[1.0, 2.0, 1.0]])
+    cert = res.certificates[0]
+    assert cert.certified and not cert.valid
+    assert res.distinct == 0
+    # the same data with a minimiser of distinct roots: valid
+    w2 = np.array([1.0, 3.0, 2.0])                  # (x + y)(x + 2y)
+    assert certify_stratum(chart, Q, Q @ w2, [[1.0, 3.0, 2.0]]).distinct == 1
+
+
+class _Curve(CertModel):
+    """w(v) = (v, v²) with G = ∂w: the gradient of ℓ(w(v)) (parameter-space shape)."""
+
+    unknowns, size = 1, 2
+
+    def jet(self, x):
+        from flint import acb_mat
+
+        v = x[0]
+        return (acb_mat([[v], [v * v]]), acb_mat([[1], [2 * v]]), acb_mat([[1], [2 * v]]),
+                acb_mat([[0, 2]]))
+
+
+def test_a_singular_solution_is_not_certified_and_a_simple_one_is():
+    # Q = I, b = (−4, 7/2): dℓ/dv ∝ 4v³ − 12v + 8 = 4 (v − 1)² (v + 2)
+    res = certify(_Curve(), np.eye(2), [-4.0, 3.5], [[1.0], [-2.0]])
+    assert [c.certified for c in res.certificates] == [False, True]
+    assert res.certificates[1].bounds[0, 0] < -2 < res.certificates[1].bounds[0, 1]
+    assert res.distinct == 1
+
+
+def test_bad_input_is_one_error():
+    chart, Q, b, x = _simple_case()
+    with pytest.raises(CritlcnError, match="Q must be 4x4"):
+        certify_stratum(chart, Q[:3, :3], b[:3], [x])
+    with pytest.raises(CritlcnError, match="3 coordinates"):
+        certify_stratum(chart, Q, b, [x[:2]])
+
+
+@pytest.mark.parametrize("lam", [(4,), (3, 1), (2, 2), (2, 1, 1), (4, 1), (3, 2), (2, 2, 1)], ids=str)
+def test_certified_count_on_real_data_equals_the_reference(lam, reference):
+    d = sum(lam)
+    expected = reference["ed_degrees"]["degrees"][str(d)]["-".join(map(str, lam))]
+    rng = np.random.default_rng(40 + d + len(lam))
+    arch = Architecture((d + 1,))
+    ds = synth(arch, 30, rng, noise=0.5)
+    loss = quadratic_loss(ds, arch)
+    sol = solve_partition(get_start(lam), parameters(loss.Q, loss.b), rng)
+    res = certify_stratum(sol.chart, loss.Q, loss.b, sol.solutions)
+    assert res.distinct == expected
+    # realness: certified real exactly where the filter is numerically real
+    # (a certified non-real filter has a clearly non-zero imaginary part)
+    for x, cert in zip(sol.solutions, res.certificates):
+        w = sol.chart.form(x)
+        numerically_real = bool(np.linalg.norm(w.imag) <= 1e-8 * np.linalg.norm(w))
+        assert cert.real is numerically_real
+
+
+@pytest.mark.parametrize("d", [4, 5])
+def test_every_start_solution_is_certified_at_generic_complex_data(d, reference):
+    for lam in partitions(d):
+        st = get_start(lam)
+        L = d + 1
+        iu, ju = np.triu_indices(L)
+        p = st.parameters
+        Q = np.zeros((L, L), complex)
+        Q[iu, ju] = p[: iu.size]
+        Q[ju, iu] = p[: iu.size]
+        res = certify_stratum(st.chart, Q, p[iu.size:], st.solutions)
+        assert res.distinct == reference["ed_degrees"]["degrees"][str(d)]["-".join(map(str, lam))]
+        # complex data: realness is not decided
+        assert all(c.real is None for c in res.certificates)
+
+
+def test_default_chart_conjugation_maps_a_real_point_to_itself():
+    # build a real filter on λ = (2, 1), express it in the complex chart, and
+    # check the chart conjugation gives back the same coordinates
+    from flint import acb
+
+    chart = default_chart((2, 1))
+    model = StratumModel(chart)
+    a2, a1 = np.array([1.0, 0.7]), np.array([1.0, -1.3])   # real f_2, f_1
+    x = [None]
+    c = 2.0
+    for (m, n), A, a in zip(chart.groups, chart.matrices, (a2, a1)):
+        v = np.linalg.solve(A, a)
+        x.extend(v[1:] / v[0])
+        c *= v[0] ** m                      # A(1, t) = a / v0
+    x[0] = c
+    x = np.array(x, dtype=complex)
+    assert np.allclose(chart.form(x), 2.0 * np.convolve(np.convolve(a2, a2), a1))
+    img = model.conjugate([acb(z.real, z.imag) for z in x])
+    assert np.allclose([complex(v.mid()) for v in img], x, atol=1e-12)
