@@ -55,11 +55,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import flint as fl
 import numpy as np
 
 from critlcn.errors import CritlcnError
 
+#: Working precisions (bits) tried in turn for each solution: ill-conditioned
+#: solutions need more than double precision for the Krawczyk test to close.
+PRECISIONS = (53, 128, 256)
+
 __all__ = [
+    "PRECISIONS",
     "CertModel",
     "StratumModel",
     "Certificate",
@@ -69,12 +75,6 @@ __all__ = [
 ]
 
 
-def _flint():
-    try:
-        import flint
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise CritlcnError("certification needs python-flint: pip install python-flint", exit_code=1) from None
-    return flint
 
 
 # ---------------------------------------------------------------------------
@@ -83,7 +83,6 @@ def _flint():
 
 def _acb_exact(z):
     """A ball holding ``z`` exactly (floats) or enclosing it (fractions)."""
-    fl = _flint()
     if isinstance(z, Fraction):
         return fl.acb(fl.arb(fl.fmpq(z.numerator, z.denominator)))
     if isinstance(z, tuple) and len(z) == 2:
@@ -93,18 +92,15 @@ def _acb_exact(z):
 
 
 def _matrix(rows) -> object:
-    fl = _flint()
     return fl.acb_mat([[_acb_exact(v) for v in row] for row in rows])
 
 
 def _column(values):
-    fl = _flint()
     return fl.acb_mat([[v] for v in values])
 
 
 def _box(center, radius):
     """Balls ``center_i + [−r, r] + i[−r, r]`` (rectangles in ``C``)."""
-    fl = _flint()
     return [fl.acb(fl.arb(float(z.real), r), fl.arb(float(z.imag), r)) for z, r in zip(center, radius)]
 
 
@@ -190,7 +186,6 @@ class StratumModel(CertModel):
         self.groups = chart.groups
         self.unknowns = chart.unknowns
         self.size = chart.degree + 1
-        fl = _flint()
         self._A = [_matrix(A) for A in chart.matrices]
         self._AH = [_matrix(np.conj(A).T) for A in chart.matrices]
         # constant polynomials ∂f_m/∂t_{m,j}: column j + 1 of A_m
@@ -198,7 +193,6 @@ class StratumModel(CertModel):
                       for (m, n), A in zip(self.groups, chart.matrices)]
 
     def _factors(self, x):
-        fl = _flint()
         out, pos = [], 1
         for (m, n), A in zip(self.groups, self._A):
             a = A * _column([fl.acb(1)] + list(x[pos:pos + n]))
@@ -207,12 +201,10 @@ class StratumModel(CertModel):
         return out
 
     def _coeffs(self, p):
-        fl = _flint()
         c = p.coeffs()
         return c + [fl.acb(0)] * (self.size - len(c))
 
     def jet(self, x):
-        fl = _flint()
         c = x[0]
         f = self._factors(x)
         G = len(f)
@@ -270,7 +262,6 @@ class StratumModel(CertModel):
     def valid(self, x) -> bool:
         """``c ≠ 0`` and the binary form ``Π_m f_m`` has distinct roots on
         ``P^1`` (its discriminant, as a resultant, excludes 0)."""
-        fl = _flint()
         if x[0].contains(0):
             return False
         g = fl.acb_poly([1])
@@ -291,7 +282,6 @@ class StratumModel(CertModel):
     def conjugate(self, x):
         """Chart coordinates of the conjugate filter: ``ā_m = s_m A_m (1, t'_m)``
         with ``(s_m, s_m t'_m) = A_mᴴ ā_m`` and ``c' = c̄ Π s_m^m``."""
-        fl = _flint()
         c = x[0].conjugate()
         out, pos = [None], 1
         for (m, n), A, AH in zip(self.groups, self._A, self._AH):
@@ -313,7 +303,6 @@ def _derivative(cf):
 def _resultant(p, q):
     """Sylvester resultant of coefficient lists (ascending) of degrees
     ``len − 1`` (leading coefficients may be balls)."""
-    fl = _flint()
     m, n = len(p) - 1, len(q) - 1
     size = m + n
     rows = []
@@ -414,7 +403,6 @@ class CertificationResult:
 
 def _system(model: CertModel, Qm, bm, x):
     """``F`` (n×1) and ``F'`` (n×n) on the box ``x``."""
-    fl = _flint()
     w, Dw, G, DG = model.jet(x)
     r = Qm * w - bm
     Gt = G.transpose()
@@ -427,18 +415,17 @@ def _system(model: CertModel, Qm, bm, x):
     return F, J
 
 
-def _certify_one(model, Q, b, x0, real_data, *, precisions=(53, 128, 256), max_radius=1e-3):
+def _certify_one(model, data, x0, real_data, *, max_radius=1e-3):
     """Krawczyk's test around ``x0`` in increasing working precision, then
     validity and realness on the tight box; returns ``(Certificate, X bounds)``."""
-    fl = _flint()
     x0 = np.asarray(x0, dtype=complex)
     if not np.all(np.isfinite(x0)):
         return Certificate(x0, False, False, None, float("nan"), None, reason="not finite"), None
     saved = fl.ctx.prec
     try:
-        for prec in precisions:
+        for prec, (Qm, bm) in data.items():
             fl.ctx.prec = prec
-            out = _krawczyk_at(model, _matrix(Q), _column([_acb_exact(v) for v in b]), x0, max_radius)
+            out = _krawczyk_at(model, Qm, bm, x0, max_radius)
             if len(out) > 2 or out[1] != "Krawczyk test failed":
                 break
         if len(out) == 2:
@@ -478,14 +465,12 @@ def _certify_one(model, Q, b, x0, real_data, *, precisions=(53, 128, 256), max_r
 
 
 def _krawczyk_at(model, Qm, bm, x0, max_radius):
-    fl = _flint()
     n = model.unknowns
     scale = 1 + float(np.max(np.abs(x0)))
     # Newton steps in ball arithmetic at the working precision: midpoints
     # stay exact points, ``Y`` is a float inverse (any matrix will do)
     xb = [_acb_exact(v) for v in x0]
-    Y = None
-    for _ in range(4):
+    for _ in range(5):
         F, J = _system(model, Qm, bm, xb)
         Jm = _mid(J.entries()).reshape(n, n)
         if not (np.all(np.isfinite(Jm)) and all(v.is_finite() for v in F.entries())):
@@ -497,16 +482,16 @@ def _krawczyk_at(model, Qm, bm, x0, max_radius):
         if not np.all(np.isfinite(Y)) or np.linalg.cond(Jm) > 1e15:
             return x0, "singular Jacobian"
         step = (_matrix(Y) * F).entries()
+        if float(np.max(_upper(step))) <= 2.0 ** (-fl.ctx.prec + 10) * scale:
+            break  # converged: keep this point and its residual F
         xb = [(xi - si).mid() for xi, si in zip(xb, step)]
-        moved = _mid(xb) - x0
         # a certificate is about the point given, not about where Newton's
         # method would take a far-away guess
-        if np.linalg.norm(moved) > 1e-6 * scale:
+        if np.linalg.norm(_mid(xb) - x0) > 1e-6 * scale:
             return x0, "not a solution (Newton moves it)"
-        if float(np.max(_upper(step))) <= 2.0 ** (-fl.ctx.prec + 4) * scale:
-            break
+    else:
+        F, _ = _system(model, Qm, bm, xb)
     x = _mid(xb)
-    F, _ = _system(model, Qm, bm, xb)
     Yb = _matrix(Y)
     delta = Yb * F
     dabs = _upper(delta.entries())
@@ -576,8 +561,16 @@ def certify(model: CertModel, Q, b, points) -> CertificationResult:
     real_data = _is_real_data(Qa, ba)
     certs = []
     boxes = []
+    data = {}
+    saved = fl.ctx.prec
+    try:
+        for prec in PRECISIONS:  # data as balls at each working precision (exact for floats)
+            fl.ctx.prec = prec
+            data[prec] = (_matrix(Qa), _column([_acb_exact(v) for v in ba]))
+    finally:
+        fl.ctx.prec = saved
     for x0 in X:
-        cert, box = _certify_one(model, Qa, ba, x0, real_data)
+        cert, box = _certify_one(model, data, x0, real_data)
         certs.append(cert)
         boxes.append(box)
     certs, undecided = _mark_duplicates(certs, boxes)
