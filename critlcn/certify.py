@@ -68,6 +68,7 @@ __all__ = [
     "PRECISIONS",
     "CertModel",
     "StratumModel",
+    "MonomialModel",
     "Certificate",
     "CertificationResult",
     "certify",
@@ -294,6 +295,95 @@ class StratumModel(CertModel):
             pos += n
         out[0] = c
         return out
+
+
+class MonomialModel(CertModel):
+    """A gradient system ``F = (∂w/∂v)ᵀ (Q w − b)`` (``G = ∂w``, the
+    parameter-space equations of MATH.md §9) for a vector-valued polynomial
+    map ``w(v) = Σ_k C[k] v^E[k]`` given by its monomials.
+
+    Ball evaluation builds the monomials and their first and second
+    derivatives once per box; the sums over monomials are ball matrix
+    products. Suited to multilinear maps (few variables per monomial).
+
+    Parameters
+    ----------
+    exponents : array_like, shape (M, n)
+    coefficients : array_like, shape (M, L)
+    valid : callable, optional
+        ``valid(model, x) -> bool`` on a box (default: always valid).
+    conjugate : callable, optional
+        ``conjugate(model, x) -> box or None``: coordinates of the conjugate
+        filter (needed to certify realness). Default: plain conjugation when
+        the coefficients are real, else none.
+
+    Examples
+    --------
+    >>> # w(v) = (v, v²): ℓ = (v + 4)² + (v² − 7/2)², a simple zero at v = −2
+    >>> model = MonomialModel([[1], [2]], [[1, 0], [0, 1]])
+    >>> res = certify(model, np.eye(2), [-4.0, 3.5], [[-2.0]])
+    >>> res.distinct, res.certificates[0].real
+    (1, True)
+    """
+
+    def __init__(self, exponents, coefficients, *, valid=None, conjugate=None):
+        E = np.asarray(exponents, dtype=np.int64)
+        C = np.asarray(coefficients, dtype=complex)
+        if E.ndim != 2 or C.ndim != 2 or E.shape[0] != C.shape[0]:
+            raise CritlcnError(f"exponents (M, n) and coefficients (M, L) must agree; got {E.shape} and {C.shape}")
+        self.unknowns, self.size = E.shape[1], C.shape[1]
+        self._terms = [tuple((int(v), int(e)) for v, e in enumerate(row) if e) for row in E]
+        self._top = E.max(axis=0) if E.size else np.zeros(self.unknowns, dtype=np.int64)
+        self._C = _matrix(C.T)  # L × M, exact
+        self._valid, self._conj = valid, conjugate
+        self._real_map = bool(np.all(C.imag == 0))
+
+    def jet(self, x):
+        n, M = self.unknowns, len(self._terms)
+        pw = [[fl.acb(1)] for _ in range(n)]
+        for v in range(n):
+            for _ in range(int(self._top[v])):
+                pw[v].append(pw[v][-1] * x[v])
+        zero = fl.acb(0)
+        mon = []
+        d1 = [[zero] * n for _ in range(M)]
+        d2 = [[zero] * (n * n) for _ in range(M)]
+        for k, terms in enumerate(self._terms):
+            m = fl.acb(1)
+            for v, e in terms:
+                m = m * pw[v][e]
+            mon.append([m])
+            for a, (v, e) in enumerate(terms):
+                rest = fl.acb(e) * pw[v][e - 1]
+                for b2, (u, f) in enumerate(terms):
+                    if b2 != a:
+                        rest = rest * pw[u][f]
+                d1[k][v] = rest
+                for b2, (u, f) in enumerate(terms):
+                    if u == v:
+                        if e < 2:
+                            continue
+                        val = fl.acb(e * (e - 1)) * pw[v][e - 2]
+                        others = [t for t in terms if t[0] != v]
+                    else:
+                        val = fl.acb(e * f) * pw[v][e - 1] * pw[u][f - 1]
+                        others = [t for t in terms if t[0] not in (u, v)]
+                    for s, g in others:
+                        val = val * pw[s][g]
+                    d2[k][v * n + u] = val
+        w = self._C * fl.acb_mat(mon)
+        Dw = self._C * fl.acb_mat(d1)
+        DG = (self._C * fl.acb_mat(d2)).transpose()
+        return w, Dw, Dw, DG
+
+    def valid(self, x) -> bool:
+        return True if self._valid is None else bool(self._valid(self, x))
+
+    def conjugate(self, x):
+        if self._conj is not None:
+            return self._conj(self, x)
+        # a real map: conjugate coordinates are the conjugate filter's
+        return [v.conjugate() for v in x] if self._real_map else None
 
 
 def _derivative(cf):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from critlcn.certify import CertModel, StratumModel, certify, certify_stratum
+from critlcn.certify import CertModel, MonomialModel, StratumModel, certify, certify_stratum
 from critlcn.critical import get_start, solve_partition
 from critlcn.data import quadratic_loss, synth
 from critlcn.architecture import Architecture
@@ -243,3 +243,110 @@ def test_default_chart_conjugation_maps_a_real_point_to_itself():
     assert np.allclose(chart.form(x), 2.0 * np.convolve(np.convolve(a2, a2), a1))
     img = model.conjugate([acb(z.real, z.imag) for z in x])
     assert np.allclose([complex(v.mid()) for v in img], x, atol=1e-12)
+
+
+def _two_layer_model(A):
+    """w = w_1 * w_2 (convolution), w_1 = (x0, x1) free, w_2 = A (1, t): the
+    parameter-space system of k = (2, 2) written out by hand."""
+    ex, co = [], []
+    for j in range(2):           # w_1[j] · A[:, 0] and w_1[j] · t · A[:, 1], shifted by j
+        for q in range(2):
+            e = [0, 0, 0]
+            e[j] = 1
+            e[2] = q
+            c = np.zeros(3, complex)
+            c[j:j + 2] = A[:, q]
+            ex.append(e)
+            co.append(c)
+
+    def conjugate(model, x):
+        from flint import acb, acb_mat
+
+        AH = acb_mat([[acb(z.real, z.imag) for z in row] for row in np.conj(A).T])
+        Ab = acb_mat([[acb(z.real, z.imag) for z in row] for row in A])
+        w2 = (Ab * acb_mat([[acb(1)], [x[2]]])).entries()
+        v = (AH * acb_mat([[e.conjugate()] for e in w2])).entries()
+        return [x[0].conjugate() * v[0], x[1].conjugate() * v[0], v[1] / v[0]]
+
+    return MonomialModel(ex, co, conjugate=conjugate)
+
+
+def test_parameter_space_points_lifted_from_strata_are_certified_and_number_the_segre_count():
+    # k = (2, 2): every critical class is a stratum point lifted through an
+    # assignment of its roots (MATH.md §4, §10): λ = (2) once, λ = (1, 1) twice;
+    # the total is gED(P^1 × P^1) = 6
+    rng = np.random.default_rng(7)
+    M = rng.normal(size=(3, 3))
+    Q, b = M @ M.T + np.eye(3), rng.normal(size=3)
+    A = np.linalg.qr(rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2)))[0]
+    points, real = [], []
+    for lam in [(2,), (1, 1)]:
+        sol = solve_partition(get_start(lam), parameters(Q, b), rng)
+        for x in sol.solutions:
+            w = sol.chart.form(x)
+            if lam == (2,):
+                f = sol.chart.factors(x)[0][1]
+                pairs = [(f, x[0] * f)]
+            else:
+                r1, r2 = np.roots(w[::-1])
+                pairs = [(np.array([-r1, 1]), w[2] * np.array([-r2, 1])), (np.array([-r2, 1]), w[2] * np.array([-r1, 1]))]
+            for w2, w1 in pairs:
+                v = np.linalg.solve(A, w2)
+                points.append([w1[0] * v[0], w1[1] * v[0], v[1] / v[0]])
+                real.append(bool(np.linalg.norm(w.imag) <= 1e-8 * np.linalg.norm(w)))
+    model = _two_layer_model(A)
+    res = certify(model, Q, b, points + points[:1])
+    assert res.certified == 7 and res.distinct == 6
+    assert res.certificates[6].duplicate == 0
+    assert [c.real for c in res.certificates[:6]] == real
+
+
+@pytest.mark.parametrize("lam", [(3,), (2, 1), (2, 2, 1), (3, 2, 1), (2, 1, 1, 1)], ids=str)
+def test_stratum_model_equations_match_the_solver_system(lam):
+    # the product-rule jets against the solver's monomial tensors (systems.py)
+    from critlcn.certify import _column, _matrix, _mid, _system
+    from critlcn.systems import critical_system, random_parameters
+    from flint import acb
+
+    d = sum(lam)
+    rng = np.random.default_rng(len(lam) + d)
+    chart = default_chart(lam)
+    p = random_parameters(d, rng)
+    L = d + 1
+    iu, ju = np.triu_indices(L)
+    Q = np.zeros((L, L), complex)
+    Q[iu, ju] = p[: iu.size]
+    Q[ju, iu] = p[: iu.size]
+    a = critical_system(chart).assemble(p)
+    x = rng.normal(size=chart.unknowns) + 1j * rng.normal(size=chart.unknowns)
+    F, J = _system(StratumModel(chart), _matrix(Q), _column([acb(z.real, z.imag) for z in p[iu.size:]]),
+                   [acb(z.real, z.imag) for z in x])
+    n = chart.unknowns
+    assert np.allclose(_mid(F.entries()), a.evaluate(x[None])[0], rtol=1e-10, atol=1e-10)
+    assert np.allclose(_mid(J.entries()).reshape(n, n), a.jacobian(x[None])[0], rtol=1e-10, atol=1e-10)
+
+
+def test_monomial_model_jacobian_matches_finite_differences():
+    from critlcn.certify import _column, _matrix, _mid, _system
+    from flint import acb
+
+    rng = np.random.default_rng(3)
+    A = np.linalg.qr(rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2)))[0]
+    model = _two_layer_model(A)
+    Q, b = rng.normal(size=(3, 3)), rng.normal(size=3)
+    Q = Q + Q.T
+
+    def F(x):
+        return _mid(_system(model, _matrix(Q), _column([acb(v) for v in b]), [acb(z.real, z.imag) for z in x])[0].entries())
+
+    x = rng.normal(size=3) + 1j * rng.normal(size=3)
+    _, J = _system(model, _matrix(Q), _column([acb(v) for v in b]), [acb(z.real, z.imag) for z in x])
+    h = 1e-6
+    fd = np.column_stack([(F(x + h * e) - F(x - h * e)) / (2 * h) for e in np.eye(3)])
+    assert np.allclose(_mid(J.entries()).reshape(3, 3), fd, rtol=1e-6, atol=1e-6)
+    # and F is the gradient of ℓ(w(x)) / 2 (holomorphic: d/dx of the polynomial loss)
+    def loss(x):
+        w = np.convolve(x[:2], A @ np.array([1, x[2]]))
+        return w @ Q @ w - 2 * b @ w
+    g = np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(3)]) / 2
+    assert np.allclose(F(x), g, rtol=1e-6, atol=1e-6)
