@@ -9,9 +9,11 @@ Sections (each quotes ratios against a baseline measured in the same run):
   blackbox on every stratum, d = 4..7);
 * cli: scripts/benchmark_cli.py (``critlcn solve --all-strata --jobs 2`` end
   to end at d = 8, the issue's 10-minute target);
+* certify: scripts/benchmark_certify.py (interval certification of whole
+  solves, d = 6..8, against naive monomial-by-monomial ball evaluation);
 * descent: scripts/benchmark_descent.py (vectorised gradient descent runs).
 
-Run:  .venv/bin/python scripts/benchmark.py [--reuse solve] [--reuse cli] [--reuse descent]
+Run:  .venv/bin/python scripts/benchmark.py [--reuse solve] [--reuse cli] [--reuse certify] [--reuse descent]
 (the solve section at d = 7 takes about 15 minutes; --reuse takes a section
 from the BENCHMARKS_*.md its script wrote last time, and says so)
 """
@@ -105,7 +107,7 @@ def section(script: str, output: str, rerun: bool, extra: list[str]) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "cli", "descent"],
+    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "cli", "descent", "certify"],
                     help="take this section from its last BENCHMARKS_*.md instead of rerunning it")
     ap.add_argument("--solve-max-degree", type=int, default=7, help="largest degree of the solve section")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
@@ -119,6 +121,8 @@ def main(argv=None) -> None:
                                                  ["--max-degree", str(args.solve_max_degree)]))
     sections.append("## Solving end to end\n\n" + section("benchmark_cli.py", "BENCHMARKS_CLI.md",
                                                             "cli" not in args.reuse, []))
+    sections.append("## Certification\n\n" + section("benchmark_certify.py", "BENCHMARKS_CERTIFY.md",
+                                                          "certify" not in args.reuse, []))
     sections.append("## Gradient descent\n\n" + section("benchmark_descent.py", "BENCHMARKS_DESCENT.md",
                                                           "descent" not in args.reuse, []))
     text = header + "\n" + "\n\n".join(sections) + "\n"
