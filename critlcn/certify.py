@@ -82,8 +82,14 @@ __all__ = [
 # conversions between numpy and balls
 
 
+_FLOATS = frozenset({float, complex, np.float64, np.complex128, int})
+
+
 def _acb_exact(z):
     """A ball holding ``z`` exactly (floats) or enclosing it (fractions)."""
+    if type(z) in _FLOATS:
+        z = complex(z)
+        return fl.acb(z.real, z.imag)
     if isinstance(z, Fraction):
         return fl.acb(fl.arb(fl.fmpq(z.numerator, z.denominator)))
     if isinstance(z, tuple) and len(z) == 2:
@@ -572,7 +578,9 @@ def _krawczyk_at(model, Qm, bm, x0, max_radius):
         if not np.all(np.isfinite(Y)) or np.linalg.cond(Jm) > 1e15:
             return x0, "singular Jacobian"
         step = (_matrix(Y) * F).entries()
-        if float(np.max(_upper(step))) <= 2.0 ** (-fl.ctx.prec + 10) * scale:
+        # the step's midpoint says whether Newton has converged; its radius
+        # is rounding in the evaluation, which more steps cannot remove
+        if float(np.max(np.abs(_mid(step)))) <= 2.0 ** (-fl.ctx.prec + 12) * scale:
             break  # converged: keep this point and its residual F
         xb = [(xi - si).mid() for xi, si in zip(xb, step)]
         # a certificate is about the point given, not about where Newton's
@@ -587,7 +595,9 @@ def _krawczyk_at(model, Qm, bm, x0, max_radius):
     dabs = _upper(delta.entries())
     ident = fl.acb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
     base = _column(xb) - delta
-    r = 8 * dabs + 2.0 ** (-fl.ctx.prec + 8) * (np.abs(x) + 2.0**-30 * scale)
+    # start well above the Newton correction and the rounding level, so the
+    # first box usually succeeds; K(X) stays as tight as the correction
+    r = np.maximum(8 * dabs, 2.0 ** (-fl.ctx.prec + 20) * (np.abs(x) + 2.0**-20 * scale))
 
     def test(r):
         X = [fl.acb(fl.arb(xi.real, ri), fl.arb(xi.imag, ri)) for xi, ri in zip(xb, r)]
