@@ -120,13 +120,17 @@ def _upper(values) -> np.ndarray:
     return np.array([float(v.abs_upper()) for v in values]) * (1 + 2.0**-50)
 
 
-def _bounds(values) -> np.ndarray:
-    """``(lo_re, hi_re, lo_im, hi_im)`` per ball, rounded outwards."""
+def _bounds(values, *, inward: bool = False) -> np.ndarray:
+    """``(lo_re, hi_re, lo_im, hi_im)`` per ball in floats, rounded outwards
+    (a superset: for disjointness) or, with ``inward``, inwards (a subset: for
+    containment in a box of uniqueness)."""
     out = np.empty((len(values), 4))
     for i, v in enumerate(values):
         for k, part in enumerate((v.real, v.imag)):
             m, r = float(part.mid()), float(part.rad())
-            slack = 2.0**-50 * abs(m) + 2.0**-1070
+            slack = 2.0**-50 * (abs(m) + r) + 2.0**-1070
+            if inward:
+                r, slack = max(r - slack, 0.0), 0.0
             out[i, 2 * k] = m - r - slack
             out[i, 2 * k + 1] = m + r + slack
     return out
@@ -555,7 +559,7 @@ def _certify_one(model, data, x0, real_data, *, max_radius=1e-3):
         if not valid:
             real = None  # the conjugation argument needs a valid (smooth) point
         return (Certificate(x, True, valid, real, float(np.max(r)), _bounds(K),
-                            reason="" if valid else "invalid (c = 0 or colliding roots)"), _bounds(Xbox))
+                            reason="" if valid else "invalid (c = 0 or colliding roots)"), _bounds(Xbox, inward=True))
     finally:
         fl.ctx.prec = saved
 
