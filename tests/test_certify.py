@@ -350,3 +350,29 @@ def test_monomial_model_jacobian_matches_finite_differences():
         return w @ Q @ w - 2 * b @ w
     g = np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(3)]) / 2
     assert np.allclose(F(x), g, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("lam", [(2, 1), (2, 1, 1)], ids=str)
+def test_blackbox_spurious_end_points_are_certified_invalid(lam, reference):
+    # PHCpack's blackbox finds the spurious solutions too (colliding roots,
+    # sorted out numerically by root separation); certification must agree
+    from critlcn.critical import solve_blackbox
+    from critlcn.systems import random_parameters
+
+    d = sum(lam)
+    p = random_parameters(d, np.random.default_rng(1))
+    chart = default_chart(lam)
+    ends = solve_blackbox(chart, p)
+    assert ends.count("spurious") > 0
+    L = d + 1
+    iu, ju = np.triu_indices(L)
+    Q = np.zeros((L, L), complex)
+    Q[iu, ju] = p[: iu.size]
+    Q[ju, iu] = p[: iu.size]
+    res = certify_stratum(chart, Q, p[iu.size:], ends.points)
+    for status, cert in zip(ends.status, res.certificates):
+        if status == "spurious":
+            assert not cert.valid
+        if status == "valid":
+            assert cert.certified and cert.valid
+    assert res.distinct == reference["ed_degrees"]["degrees"][str(d)]["-".join(map(str, lam))]
