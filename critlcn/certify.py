@@ -198,7 +198,7 @@ class StratumModel(CertModel):
         self.unknowns = chart.unknowns
         self.size = chart.degree + 1
         self._A = [_matrix(A) for A in chart.matrices]
-        self._AH = [_matrix(np.conj(A).T) for A in chart.matrices]
+        self._inv: dict[int, list] = {}
         # constant polynomials ∂f_m/∂t_{m,j}: column j + 1 of A_m
         self._cols = [[fl.acb_poly([_acb_exact(v) for v in A[:, j + 1]]) for j in range(n)]
                       for (m, n), A in zip(self.groups, chart.matrices)]
@@ -290,14 +290,22 @@ class StratumModel(CertModel):
                 return not _resultant(cf, _derivative(cf)).contains(0)
         return False
 
+    def _inverses(self):
+        # the float matrices are unitary only up to rounding, so A^H is not
+        # their inverse: enclose the exact inverse at the working precision
+        prec = fl.ctx.prec
+        if prec not in self._inv:
+            self._inv[prec] = [A.inv() for A in self._A]
+        return self._inv[prec]
+
     def conjugate(self, x):
         """Chart coordinates of the conjugate filter: ``ā_m = s_m A_m (1, t'_m)``
-        with ``(s_m, s_m t'_m) = A_mᴴ ā_m`` and ``c' = c̄ Π s_m^m``."""
+        with ``(s_m, s_m t'_m) = A_m⁻¹ ā_m`` and ``c' = c̄ Π s_m^m``."""
         c = x[0].conjugate()
         out, pos = [None], 1
-        for (m, n), A, AH in zip(self.groups, self._A, self._AH):
+        for (m, n), A, Ainv in zip(self.groups, self._A, self._inverses()):
             a = A * _column([fl.acb(1)] + list(x[pos:pos + n]))
-            v = (AH * _column([e.conjugate() for e in a.entries()])).entries()
+            v = (Ainv * _column([e.conjugate() for e in a.entries()])).entries()
             if v[0].contains(0):
                 return None
             out.extend(e / v[0] for e in v[1:])
@@ -516,52 +524,68 @@ def _system(model: CertModel, Qm, bm, x):
 
 
 def _certify_one(model, data, x0, real_data, *, max_radius=1e-3):
-    """Krawczyk's test around ``x0`` in increasing working precision, then
-    validity and realness on the tight box; returns ``(Certificate, X bounds)``."""
+    """Krawczyk's test around ``x0``, then validity and realness on the tight
+    box, in increasing working precision until everything is decided;
+    returns ``(Certificate, X bounds)``."""
     x0 = np.asarray(x0, dtype=complex)
     if not np.all(np.isfinite(x0)):
         return Certificate(x0, False, False, None, float("nan"), None, reason="not finite"), None
     saved = fl.ctx.prec
+    best = None
     try:
         for prec, (Qm, bm) in data.items():
             fl.ctx.prec = prec
             out = _krawczyk_at(model, Qm, bm, x0, max_radius)
-            if len(out) > 2 or out[1] != "Krawczyk test failed":
+            if len(out) == 2:
+                if out[1] != "Krawczyk test failed":
+                    break  # more precision does not help a singular or far-away point
+                continue
+            best = _decide(model, out, real_data, max_radius)
+            # more precision shrinks the tight box: it decides realness of
+            # solutions within rounding distance of the real locus
+            if best[0].real is not None or not real_data or not best[0].valid:
                 break
-        if len(out) == 2:
+        if best is None:
             return Certificate(out[0], False, False, None, float("nan"), None, reason=out[1]), None
-        x, r, Xbox, K, test = out
-        # the tight box K holds the solution; a larger box with a successful
-        # test proves uniqueness further out, which is what telling copies of
-        # one solution apart, and realness, need
-        def reality(Xbox):
-            S = model.conjugate(K) if real_data else None
-            if S is None:
-                return None
-            if all(Xi.contains_interior(Si) for Xi, Si in zip(Xbox, S)):
-                return True
-            if any(not Ki.overlaps(Si) for Ki, Si in zip(K, S)):
-                return False
-            return None
-
-        real = reality(Xbox)
-        for grown in range(3):
-            if np.max(r) * 100 > max_radius * (1 + np.max(np.abs(x))):
-                break
-            X2, _, ok = test(r * 100)
-            if not ok:
-                break
-            r, Xbox = r * 100, X2
-            real = reality(Xbox)
-            if real is not None or not real_data:
-                break
-        valid = bool(model.valid(K))
-        if not valid:
-            real = None  # the conjugation argument needs a valid (smooth) point
-        return (Certificate(x, True, valid, real, float(np.max(r)), _bounds(K),
-                            reason="" if valid else "invalid (c = 0 or colliding roots)"), _bounds(Xbox, inward=True))
+        return best
     finally:
         fl.ctx.prec = saved
+
+
+def _decide(model, out, real_data, max_radius):
+    """Validity, realness and the largest box of uniqueness of a successful
+    Krawczyk test ``out``."""
+    x, r, Xbox, K, test = out
+
+    def reality(Xbox):
+        S = model.conjugate(K) if real_data else None
+        if S is None:
+            return None
+        if all(Xi.contains_interior(Si) for Xi, Si in zip(Xbox, S)):
+            return True
+        if any(not Ki.overlaps(Si) for Ki, Si in zip(K, S)):
+            return False
+        return None
+
+    # the tight box K holds the solution; a larger box with a successful
+    # test proves uniqueness further out, which is what telling copies of
+    # one solution apart, and realness, need
+    real = reality(Xbox)
+    for _ in range(3):
+        if np.max(r) * 100 > max_radius * (1 + np.max(np.abs(x))):
+            break
+        X2, _, ok = test(r * 100)
+        if not ok:
+            break
+        r, Xbox = r * 100, X2
+        real = reality(Xbox)
+        if real is not None or not real_data:
+            break
+    valid = bool(model.valid(K))
+    if not valid:
+        real = None  # the conjugation argument needs a valid (smooth) point
+    return (Certificate(x, True, valid, real, float(np.max(r)), _bounds(K),
+                        reason="" if valid else "invalid (c = 0 or colliding roots)"), _bounds(Xbox, inward=True))
 
 
 def _krawczyk_at(model, Qm, bm, x0, max_radius):

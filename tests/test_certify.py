@@ -262,10 +262,9 @@ def _two_layer_model(A):
     def conjugate(model, x):
         from flint import acb, acb_mat
 
-        AH = acb_mat([[acb(z.real, z.imag) for z in row] for row in np.conj(A).T])
         Ab = acb_mat([[acb(z.real, z.imag) for z in row] for row in A])
         w2 = (Ab * acb_mat([[acb(1)], [x[2]]])).entries()
-        v = (AH * acb_mat([[e.conjugate()] for e in w2])).entries()
+        v = (Ab.inv() * acb_mat([[e.conjugate()] for e in w2])).entries()  # exact inverse, not A^H
         return [x[0].conjugate() * v[0], x[1].conjugate() * v[0], v[1] / v[0]]
 
     return MonomialModel(ex, co, conjugate=conjugate)
@@ -376,3 +375,20 @@ def test_blackbox_spurious_end_points_are_certified_invalid(lam, reference):
         if status == "valid":
             assert cert.certified and cert.valid
     assert res.distinct == reference["ed_degrees"]["degrees"][str(d)]["-".join(map(str, lam))]
+
+
+def test_a_real_point_real_only_to_rounding_is_certified_real():
+    # regression: with A^H standing in for the inverse of the (float, so only
+    # nearly unitary) chart matrices, the conjugation map was off by ~1e-16
+    # and, at 128 bits, this real solution was "certified" non-real
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "certify_near_real_point.json").read_text())
+    chart = Chart.from_dict(data["chart"])
+    x = np.array([complex(*z) for z in data["point"]])
+    w = chart.form(x)
+    assert 0 < np.linalg.norm(w.imag) / np.linalg.norm(w) < 1e-11
+    res = certify_stratum(chart, np.array(data["Q"]), np.array(data["b"]), [x])
+    cert = res.certificates[0]
+    assert cert.certified and cert.valid and cert.real is True
