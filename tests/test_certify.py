@@ -392,3 +392,25 @@ def test_a_real_point_real_only_to_rounding_is_certified_real():
     res = certify_stratum(chart, np.array(data["Q"]), np.array(data["b"]), [x])
     cert = res.certificates[0]
     assert cert.certified and cert.valid and cert.real is True
+
+
+def test_the_307th_solution_is_not_certified_as_a_second_one():
+    # the 307/306 defect's stored end point (tests/data/unconverged_endpoint_4211.json):
+    # Newton left it 5e-6 from an ill-conditioned solution; certification
+    # counts one solution, whatever it makes of the end point
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "unconverged_endpoint_4211.json").read_text())
+    chart = Chart.from_dict(data["chart"])
+    c = lambda v: np.array([complex(a, b) for a, b in v])  # noqa: E731
+    p = c(data["parameters"])
+    L = chart.degree + 1
+    iu, ju = np.triu_indices(L)
+    Q = np.zeros((L, L), complex)
+    Q[iu, ju] = p[: iu.size]
+    Q[ju, iu] = p[: iu.size]
+    res = certify_stratum(chart, Q, p[iu.size:], [c(data["solution"]), c(data["endpoint"])])
+    assert res.certificates[0].certified and res.certificates[0].valid
+    assert res.distinct == 1
+    assert not res.certificates[1].certified or res.certificates[1].duplicate == 0
