@@ -69,6 +69,7 @@ __all__ = [
     "CertModel",
     "StratumModel",
     "MonomialModel",
+    "chart_conjugation",
     "Certificate",
     "CertificationResult",
     "certify",
@@ -402,6 +403,44 @@ class MonomialModel(CertModel):
             return self._conj(self, x)
         # a real map: conjugate coordinates are the conjugate filter's
         return [v.conjugate() for v in x] if self._real_map else None
+
+
+def chart_conjugation(free: int, matrices):
+    """The conjugation map of parameter-space charts, for `MonomialModel`:
+    unknowns ``x = (w_1, t_2, …, t_L)`` with ``w_1`` (``free`` entries)
+    unconstrained and ``w_i = A_i (1, t_i)``, the end-to-end filter
+    multilinear in ``(w_1, …, w_L)`` (MATH.md §9). The conjugate filter has
+    ``w̄_i = s_i A_i (1, t'_i)`` with ``(s_i, s_i t'_i) = A_i⁻¹ w̄_i`` and
+    ``w'_1 = w̄_1 Π s_i`` (the exact inverse is enclosed: float matrices are
+    unitary only up to rounding).
+
+    Examples
+    --------
+    >>> conj = chart_conjugation(2, [np.eye(2)])
+    >>> [complex(v.mid()) for v in conj(None, [fl.acb(1, 1), fl.acb(2), fl.acb(0, 3)])]
+    [(1-1j), (2+0j), -3j]
+    """
+    mats = [np.asarray(A, dtype=complex) for A in matrices]
+    cache: dict[int, list] = {}
+
+    def conjugate(model, x):
+        prec = fl.ctx.prec
+        if prec not in cache:
+            cache[prec] = [(_matrix(A), _matrix(A).inv()) for A in mats]
+        scale = fl.acb(1)
+        out, pos = [], free
+        for (A, Ainv), M in zip(cache[prec], mats):
+            n = M.shape[0] - 1
+            w = (A * _column([fl.acb(1)] + list(x[pos:pos + n]))).entries()
+            v = (Ainv * _column([e.conjugate() for e in w])).entries()
+            if v[0].contains(0):
+                return None
+            out.extend(e / v[0] for e in v[1:])
+            scale = scale * v[0]
+            pos += n
+        return [e.conjugate() * scale for e in x[:free]] + out
+
+    return conjugate
 
 
 def _derivative(cf):
