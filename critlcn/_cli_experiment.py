@@ -211,9 +211,9 @@ def build_report(arch, loss, dataset, seed: int = 0, runs: int = 200, init=None)
     add("strata", strata_figure(arch), f"Strata graph of degree {arch.degree} coloured by region")
     sections.append(("Strata graph", "image", "strata"))
     sections.append(("Solver statistics", "table", (
-        ["partition", "rrmps", "paths", "valid", "expected", "real", "spurious", "failed"],
-        [["-".join(map(str, s.partition)), list(s.rrmps), s.paths_tracked, s.valid, s.expected, s.real, s.spurious,
-          s.failed] for s in result.strata])))
+        ["partition", "rrmps", "paths", "valid", "expected", "certified", "real", "spurious", "failed"],
+        [["-".join(map(str, s.partition)), list(s.rrmps), s.paths_tracked, s.valid, s.expected, s.certified, s.real,
+          s.spurious, s.failed] for s in result.strata])))
     from critlcn.lift import _summary_rows
 
     head, rows = _summary_rows(lifted)

@@ -51,31 +51,37 @@ def _dataset_and_loss(arch, data_path, allow_singular):
 
 
 def _strata_rows(result):
-    head = ["partition", "rrmps", "paths", "valid", "expected", "real", "spurious", "failed"]
+    head = ["partition", "rrmps", "paths", "valid", "expected", "certified", "real", "spurious", "failed"]
     rows = [[" ".join(map(str, s.partition)), ",".join(s.rrmps), s.paths_tracked, s.valid, s.expected,
-             s.real, s.spurious, s.failed] for s in result.strata]
+             s.certified, s.real, s.spurious, s.failed] for s in result.strata]
     return head, rows
+
+
+def _yes_no(flag) -> str | None:
+    return None if flag is None else ("yes" if flag else "no")
 
 
 def _point_rows(lifted):
     """One row per parameter point, and one per critical point that does not lift."""
-    head = ["rrmp", "region", "loss", "pattern", "type", "neg. eig.", "minimum", "|grad|", "filters (layer 1 first)"]
+    head = ["rrmp", "region", "loss", "cert. real", "pattern", "type", "neg. eig.", "minimum", "|grad|",
+            "filters (layer 1 first)"]
     rows = []
     for p in lifted.points:
+        cert = _yes_no(p.point.certified_real)
         if not p.parameters:
-            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", None, "does not lift", None, None, None,
+            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", cert, None, "does not lift", None, None, None,
                          p.reason])
         for q in p.parameters:
             filters = " | ".join(" ".join(f"{v:.4g}" for v in f) for f in q.filters)
-            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", q.pattern, q.type, q.negative_eigenvalues,
+            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", cert, q.pattern, q.type, q.negative_eigenvalues,
                          q.minimum, f"{q.gradient_norm:.1e}", filters])
     return head, rows
 
 
 def _function_rows(result):
-    head = ["rrmp", "region", "compatible", "loss", "end-to-end filter"]
-    rows = [[str(p.rrmp), p.region, p.compatible, f"{p.loss:.6g}", " ".join(f"{v:.4g}" for v in p.filter)]
-            for p in result.points]
+    head = ["rrmp", "region", "compatible", "loss", "certified real", "end-to-end filter"]
+    rows = [[str(p.rrmp), p.region, p.compatible, f"{p.loss:.6g}", _yes_no(p.certified_real),
+             " ".join(f"{v:.4g}" for v in p.filter)] for p in result.points]
     return head, rows
 
 
@@ -119,16 +125,17 @@ def _render_csv(result, lifted) -> str:
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
     d = result.degree
-    base = ["rrmp", "partition", "region", "compatible", "loss"] + [f"w{j}" for j in range(d + 1)]
+    base = ["rrmp", "partition", "region", "compatible", "loss", "certified_real"] + [f"w{j}" for j in range(d + 1)]
     if lifted is None:
         wr.writerow(base)
         for p in result.points:
-            wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)]
-                        + [repr(v) for v in p.filter])
+            wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss),
+                         "" if p.certified_real is None else p.certified_real] + [repr(v) for v in p.filter])
         return buf.getvalue()
     wr.writerow(base + ["pattern", "type", "negative_eigenvalues", "minimum", "gradient_norm", "filters"])
     for p in lifted.points:
-        left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)] + \
+        cert = "" if p.point.certified_real is None else p.point.certified_real
+        left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss), cert] + \
             [repr(v) for v in p.filter]
         if not p.parameters:
             wr.writerow(left + ["", "does not lift: " + str(p.reason), "", "", "", ""])

@@ -8,6 +8,10 @@ a coefficient-parameter homotopy from a cached generic start system
 (`critlcn.endpoints`): invalid ones (colliding roots, ``c = 0``) are
 discarded and duplicates removed; every real solution is classified by its
 actual rrmp (`critlcn.roots.rrmp_of_form`), its loss and its region of ``M_k``.
+Every valid solution is then certified by interval arithmetic
+(`critlcn.certify`): per stratum the number of distinct certified solutions
+(equal to the generic count, it proves the stratum complete for the data),
+per real point whether it is certified real.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from critlcn.architecture import Architecture
+from critlcn.certify import certify_stratum
 from critlcn.endpoints import random_gamma, repair_paths
 from critlcn.errors import CritlcnError
 from critlcn.parallel import Progress, pmap
@@ -171,18 +176,28 @@ def needed_partitions(arch: Architecture, *, all_strata: bool = False) -> dict[t
     return {lam: tuple(out[lam]) for lam in sorted(out, key=order.get)}
 
 
-def _real_points(arch: Architecture, loss, sol: PartitionSolution) -> list[CriticalPoint]:
+def _certify_unit(args):
+    chart, Q, b, points = args
+    return certify_stratum(chart, Q, b, points)
+
+
+def _real_points(arch: Architecture, loss, sol: PartitionSolution, cert=None) -> list[CriticalPoint]:
+    """The real solutions of ``sol``: numerically real, or certified real by
+    ``cert`` (a `CertificationResult` of ``sol.solutions``)."""
     from critlcn.compatibility import is_compatible
 
     out = []
-    for x in sol.solutions:
+    for i, x in enumerate(sol.solutions):
+        c = cert.certificates[i] if cert is not None else None
+        proved = bool(c is not None and c.certified and c.valid and c.duplicate is None and c.real is True)
         w = sol.chart.form(x)
-        if np.linalg.norm(w.imag) > REAL * np.linalg.norm(w):
+        if np.linalg.norm(w.imag) > REAL * np.linalg.norm(w) and not proved:
             continue
         wr = w.real.copy()
         r = rrmp_of_form(wr)
         out.append(CriticalPoint(r, sol.partition, region(r, arch.e), bool(is_compatible(r, arch)),
-                                 tuple(float(v) for v in wr), loss.value(wr)))
+                                 tuple(float(v) for v in wr), loss.value(wr),
+                                 certified_real=None if cert is None else proved))
     return out
 
 
@@ -247,8 +262,8 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     >>> rng = np.random.default_rng(0)
     >>> M = rng.normal(size=(3, 3))
     >>> res = solve(Architecture((2, 2)), QuadraticLoss(M @ M.T + np.eye(3), rng.normal(size=3), 1.0))
-    >>> [(s.partition, s.valid, s.expected) for s in res.strata]
-    [((2,), 4, 4), ((1, 1), 1, 1)]
+    >>> [(s.partition, s.valid, s.expected, s.certified) for s in res.strata]
+    [((2,), 4, 4, 4), ((1, 1), 1, 1, 1)]
     """
     if jobs < 1:
         raise CritlcnError(f"`jobs` must be at least 1, got {jobs}", parameter="jobs")
@@ -281,15 +296,21 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
                 owners.append(lam)
     bar = Progress("tracking", total=len(units), enabled=None if progress is None else bool(progress))
     raws = _pmap(_track_unit, units, jobs, scheduler, progress=lambda raw: bar.advance(paths=len(raw)))
-    strata, points = [], []
+    sols = {}
     for lam in lams:
         parts = [r for r, o in zip(raws, owners) if o == lam]
         raw = np.concatenate(parts) if parts else np.zeros((0, starts[lam].chart.unknowns), complex)
-        sol = _finish_partition(starts[lam], p1, raw, rng, gammas[lam][0])
-        real = _real_points(arch, loss, sol)
+        sols[lam] = _finish_partition(starts[lam], p1, raw, rng, gammas[lam][0])
+    # interval proofs (critlcn.certify) for the data as given: floats are exact
+    certs = _pmap(_certify_unit, [(sols[lam].chart, loss.Q, loss.b, sols[lam].solutions) for lam in lams],
+                  jobs, scheduler)
+    strata, points = [], []
+    for lam, cert in zip(lams, certs):
+        sol = sols[lam]
+        real = _real_points(arch, loss, sol, cert)
         points.extend(real)
         strata.append(StratumStats(lam, need[lam], sol.paths_tracked, len(sol.solutions), reference_ed_degree(lam),
-                                   len(real), sol.spurious, sol.failed))
+                                   len(real), sol.spurious, sol.failed, certified=cert.distinct))
     points.sort(key=lambda p: (p.loss, str(p.rrmp)))
     data = dataset.to_dict() if dataset is not None else {"samples": None, "source": "quadratic loss", "sha256": None}
     return SolveResult(arch, int(seed), tuple(data.items()), tuple(strata), tuple(points), bool(all_strata),

@@ -317,7 +317,8 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     lifted = []
     for i, (p, r) in enumerate(zip(points, rrmps)):
         common = CriticalPoint(rrmp=r, partition=tuple(p.partition), region=p.region, compatible=bool(p.compatible),
-                               filter=tuple(float(x) for x in p.filter), loss=float(p.loss))
+                               filter=tuple(float(x) for x in p.filter), loss=float(p.loss),
+                               certified_real=getattr(p, "certified_real", None))
         if i not in done:
             lifted.append(LiftedPoint(common, parameters=(), lifts=False, reason=_incompatible_reason(r, arch)))
         elif isinstance(done[i], str):

@@ -138,10 +138,11 @@ def versions(*, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
     Examples
     --------
     >>> [name for name, _ in versions(extra=("click",))]
-    ['critlcn', 'python', 'numpy', 'scipy', 'sympy', 'networkx', 'phcpy', 'click']
+    ['critlcn', 'python', 'numpy', 'scipy', 'sympy', 'networkx', 'phcpy', 'python-flint', 'click']
     """
     import importlib
 
+    import flint
     import networkx
     import scipy
     import sympy
@@ -156,7 +157,7 @@ def versions(*, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
         phc = "unavailable"
     out = [("critlcn", __version__), ("python", platform.python_version()), ("numpy", np.__version__),
            ("scipy", scipy.__version__), ("sympy", sympy.__version__), ("networkx", networkx.__version__),
-           ("phcpy", phc)]
+           ("phcpy", phc), ("python-flint", flint.__version__)]
     from importlib.metadata import PackageNotFoundError, version
 
     for name in extra:
@@ -184,6 +185,15 @@ class StratumStats:
     real: int
     spurious: int
     failed: int
+    #: distinct valid solutions proved by interval arithmetic (`critlcn.certify`);
+    #: ``None`` when not certified
+    certified: int | None = None
+
+    @property
+    def proved(self) -> bool:
+        """True when the certified count equals the generic count: the stratum
+        is proved complete for the data."""
+        return self.certified is not None and self.expected is not None and self.certified == self.expected
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -200,6 +210,9 @@ class CriticalPoint:
     compatible: bool
     filter: tuple[float, ...]
     loss: float
+    #: True when a certified box proves it is a real, valid, isolated
+    #: solution (`critlcn.certify`); ``None`` when not certified
+    certified_real: bool | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -237,6 +250,24 @@ class SolveResult:
         comp = [p for p in self.points if p.compatible]
         return comp[0] if comp else None
 
+    @property
+    def certification(self) -> dict | None:
+        """What interval certification proved (`critlcn.certify`): certified
+        solutions of all valid ones, strata whose every solution is certified,
+        strata proved complete (certified count = generic count), and whether
+        every count is proved; ``None`` when the solve was not certified."""
+        if not self.strata or any(s.certified is None for s in self.strata):
+            return None
+        return {
+            "solutions": sum(s.certified for s in self.strata),
+            "valid": sum(s.valid for s in self.strata),
+            "strata_certified": sum(s.certified == s.valid for s in self.strata),
+            "strata_proved": sum(s.proved for s in self.strata),
+            "strata": len(self.strata),
+            "every_count_proved": all(s.proved for s in self.strata),
+            "real_points_certified": sum(p.certified_real is True for p in self.points),
+        }
+
     def to_dict(self) -> dict:
         """The JSON contract of ``critlcn solve --format json``."""
         return to_jsonable({
@@ -248,6 +279,7 @@ class SolveResult:
             "strata": self.strata,
             "critical_points": self.points,
             "complete": self.complete,
+            "certified": self.certification,
             "versions": dict(self.versions),
         })
 
@@ -265,8 +297,17 @@ class SolveResult:
             f"{len(self.strata)} partitions: {paths} paths tracked, {valid} valid, {real} real, {failed} failed"
             + ("" if self.complete else "  (INCOMPLETE: see the per-partition table)")
         )
+        cert = self.certification
+        if cert is not None:
+            lines.append(
+                f"certified: {cert['solutions']} of {cert['valid']} solutions on {cert['strata_certified']} of "
+                f"{cert['strata']} strata; "
+                + ("every count proved" if cert["every_count_proved"] else
+                   f"counts proved on {cert['strata_proved']} of {cert['strata']} strata (see the per-partition table)")
+            )
         comp = [p for p in self.points if p.compatible]
-        lines.append(f"{len(self.points)} real critical points, {len(comp)} on compatible strata")
+        lines.append(f"{len(self.points)} real critical points, {len(comp)} on compatible strata"
+                     + (f", {cert['real_points_certified']} certified real" if cert is not None else ""))
         best = self.best()
         if best is not None:
             lines.append(f"best: {best.rrmp} ({best.region}), loss {best.loss:.6g}")

@@ -415,3 +415,18 @@ def test_the_307th_solution_is_not_certified_as_a_second_one():
     assert res.certificates[0].certified and res.certificates[0].valid
     assert res.distinct == 1
     assert not res.certificates[1].certified or res.certificates[1].duplicate == 0
+
+
+def test_solve_reports_certified_counts_equal_to_the_reference_and_certified_real_points(reference):
+    from critlcn.critical import solve
+
+    arch = Architecture((3, 2, 2, 2))
+    rng = np.random.default_rng(11)
+    ds = synth(arch, 40, rng, noise=0.3)
+    res = solve(arch, quadratic_loss(ds, arch), ds, all_strata=True, seed=2)
+    ref = reference["ed_degrees"]["degrees"]["5"]
+    assert [s.certified for s in res.strata] == [ref["-".join(map(str, s.partition))] for s in res.strata]
+    assert res.certification["every_count_proved"] is True
+    assert res.points and all(p.certified_real is True for p in res.points)
+    assert f"certified: {sum(ref.values())} of {sum(ref.values())} solutions on {len(ref)} of {len(ref)} strata; " \
+           "every count proved" in str(res)

@@ -27,16 +27,22 @@ def test_solve_json_is_clean_and_follows_the_contract():
     assert d["data"]["source"] == "default" and d["data"]["samples"] == 50 and len(d["data"]["sha256"]) == 64
     assert [s["partition"] for s in d["strata"]] == [[3, 1], [2, 2], [2, 1, 1], [1, 1, 1, 1]]
     for s in d["strata"]:
-        assert s["paths_tracked"] == s["valid"] == s["expected"]
+        assert s["paths_tracked"] == s["valid"] == s["expected"] == s["certified"]
         assert s["failed"] == 0
-    assert {"critlcn", "numpy", "phcpy"} <= set(d["versions"])
+    assert d["certified"]["every_count_proved"] is True
+    assert all(p["certified_real"] is True for p in d["critical_points"])
+    assert {"critlcn", "numpy", "phcpy", "python-flint"} <= set(d["versions"])
     best = min((p for p in d["critical_points"] if p["compatible"]), key=lambda p: p["loss"])
     assert len(best["filter"]) == 5
 
 
 def test_solve_formats_and_output_file(tmp_path):
-    for fmt, check in [("table", lambda t: "paths" in t), ("md", lambda t: t.startswith("# critlcn solve")),
-                       ("csv", lambda t: t.splitlines()[0].startswith("rrmp,partition,region,compatible,loss,w0"))]:
+    for fmt, check in [("table", lambda t: "paths" in t and "certified: " in t and "every count proved" in t),
+                       ("md", lambda t: t.startswith("# critlcn solve") and "| certified |" in t),
+                       ("latex", lambda t: "certified" in t),
+                       ("csv", lambda t: t.splitlines()[0].startswith(
+                           "rrmp,partition,region,compatible,loss,certified_real,w0")
+                        and all(",True," in row for row in t.splitlines()[1:]))]:
         out = run("solve", "--k", 4, 2, "--format", fmt)
         assert out.returncode == 0 and check(out.stdout), out.stderr
     target = tmp_path / "r.json"

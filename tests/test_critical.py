@@ -191,10 +191,12 @@ def test_solve_result_contract_and_statistics():
     assert d["data"] == {"samples": 40, "source": "synthetic", "sha256": ds.sha256}
     assert d["seed"] == 3 and d["degree"] == 4
     for s in d["strata"]:
-        assert set(s) == {"partition", "rrmps", "paths_tracked", "valid", "expected", "real", "spurious", "failed"}
-        assert s["paths_tracked"] == s["valid"] == s["expected"] and s["failed"] == 0
+        assert set(s) == {"partition", "rrmps", "paths_tracked", "valid", "expected", "real", "spurious", "failed",
+                          "certified"}
+        assert s["paths_tracked"] == s["valid"] == s["expected"] == s["certified"] and s["failed"] == 0
+    assert d["certified"]["every_count_proved"] is True
     for p in d["critical_points"]:
-        assert set(p) >= {"rrmp", "partition", "region", "compatible", "filter", "loss"}
+        assert set(p) >= {"rrmp", "partition", "region", "compatible", "filter", "loss", "certified_real"}
         assert len(p["filter"]) == 5
     assert "paths tracked" in str(res)
     # the strata are those of the compatible rrmps of the paper's table

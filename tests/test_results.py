@@ -43,7 +43,7 @@ def test_json_of_results_parses_strictly_even_with_non_finite_numbers():
     assert back["nan"] is None and back["arr"] == [1.0, None] and back["int"] == 3
     assert back["status"] == "spurious" and back["arch"]["label"] == "k=(2,2)"
     assert back["point"] == {"rrmp": "11|0", "partition": [1, 1], "region": "interior", "compatible": True,
-                             "filter": [1.0, 0.0, -1.0], "loss": 0.25}
+                             "filter": [1.0, 0.0, -1.0], "loss": 0.25, "certified_real": None}
 
 
 def test_parameter_point_json_renames_omits_and_adds_verified():
