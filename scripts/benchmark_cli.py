@@ -58,6 +58,8 @@ def bench(d: int, jobs: int, lift: bool, seed: int = 0, kind: str = "gaussian") 
         "valid": sum(s["valid"] for s in strata),
         "lost": sum(s["failed"] + s["spurious"] for s in strata),
         "complete": res["complete"],
+        "certified": sum(s.get("certified", 0) for s in strata),
+        "proved": bool(res.get("certified", {}).get("every_count_proved")),
         "real": len(res["critical_points"]),
         "classes": sum(len(p.get("parameters", [])) for p in res["critical_points"]) if lift else None,
         "rows": [("-".join(map(str, s["partition"])), s["paths_tracked"], s["valid"], s["real"]) for s in strata],
@@ -73,11 +75,11 @@ def render(runs) -> str:
            "AR data: `critlcn data synth --kind ar --samples 294` (windows of a simulated AR(2) series, standardised; "
            "the targets are the series' next values).", "",
            "| d | data | architecture | jobs | lifting | partitions | paths tracked | valid | failed | complete | "
-           "real points | parameter classes | wall (s) |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "certified | every count proved | real points | parameter classes | wall (s) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         out.append(f"| {r['d']} | {r['kind']} | {r['arch']} | {r['jobs']} | {'yes' if r['lift'] else 'no'} | {r['partitions']} | "
-                   f"{r['paths']} | {r['valid']} | {r['lost']} | {'yes' if r['complete'] else 'NO'} | {r['real']} | "
+                   f"{r['paths']} | {r['valid']} | {r['lost']} | {'yes' if r['complete'] else 'NO'} | {r['certified']} | {'yes' if r['proved'] else 'NO'} | {r['real']} | "
                    f"{r['classes'] if r['classes'] is not None else '-'} | {r['wall']:.1f} |")
     for r in runs:
         out += ["", f"Per partition, `{r['command']}` (valid/paths tracked, real): "
@@ -98,7 +100,7 @@ def main():
     for d, kind in [(d, kind) for d in args.degree or [8] for kind in args.kind or ["gaussian"]]:
         runs.append(bench(d, args.jobs, not args.no_lift, kind=kind))
         r = runs[-1]
-        print(f"d = {d}, {kind} data: {r['wall']:.1f} s, {r['valid']}/{r['paths']} valid/paths, complete {r['complete']}, "
+        print(f"d = {d}, {kind} data: {r['wall']:.1f} s, {r['valid']}/{r['paths']} valid/paths, complete {r['complete']}, certified {r['certified']}, proved {r['proved']}, "
               f"{r['real']} real points, {r['classes']} parameter classes", flush=True)
         with open(args.out, "w") as fh:  # rewritten after each run so partial runs leave a table
             fh.write(render(runs))
