@@ -95,7 +95,7 @@ def table(k, fmt, output):
     """The paper's compatibility table: one example pattern per rrmp and architecture."""
     if not k:
         raise CritlcnError("missing --k: give one or more architectures, e.g. --k 3 2 2 --k 4 2")
-    archs = [architecture_from(x) for x in k]
+    archs = [architecture_from(x, stride_one="table") for x in k]
     rows, cols = compatibility_table(archs)
     if fmt == "json":
         payload = {
@@ -113,16 +113,17 @@ def table(k, fmt, output):
 
 @main.command()
 @k_option()
+@strides_option()
 @click.option("--format", "fmt", type=click.Choice(["json", "graphml", "dot"]), default="json", show_default=True,
               help="graph format")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="also draw the graph to FILE.png/.svg")
 @friendly
-def strata(k, fmt, output, plot):
+def strata(k, strides, fmt, output, plot):
     """The closure order of the real strata (Hasse diagram) as a graph."""
     from critlcn.strata import strata_graph
 
-    arch = architecture_from(k)
+    arch = architecture_from(k, strides, stride_one="strata")
     graph = strata_graph(arch)
     if fmt == "json":
         data = nx.node_link_data(graph, edges="edges")

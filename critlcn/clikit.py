@@ -16,7 +16,7 @@ import click
 from critlcn.errors import CritlcnError, cli_message
 from critlcn.files import atomic_write
 
-__all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup"]
+__all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "parse_filters", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup"]
 
 
 def friendly(func):
@@ -115,14 +115,36 @@ def parse_sizes(text: str, what: str = "filter size") -> tuple[int, ...]:
     return tuple(out)
 
 
-def architecture_from(k: str | None, strides: str | None = None):
-    """Build and check the `Architecture` of ``--k`` / ``--strides`` values."""
-    from critlcn.architecture import Architecture, check_degree
+def parse_filters(text: str) -> tuple:
+    """Read ``'3,2,2'`` into sizes and ``'2x2,3x3'`` into D-dimensional formats.
+
+    Examples
+    --------
+    >>> parse_filters("3,2,2"), parse_filters("2x2,2x1")
+    ((3, 2, 2), ((2, 2), (2, 1)))
+    """
+    pieces = [p for p in str(text).replace(" ", ",").split(",") if p]
+    if not any("x" in p.lower() for p in pieces):
+        return parse_sizes(text)
+    out = []
+    for piece in pieces:
+        fmt = tuple(parse_sizes(v, "filter size") if v else () for v in piece.lower().split("x"))
+        if any(len(v) != 1 for v in fmt):
+            raise CritlcnError(f"filter format {piece!r} is not a whole number per axis: pass e.g. --k 2x2 3x3")
+        out.append(tuple(v[0] for v in fmt) if len(fmt) > 1 else fmt[0][0])
+    return tuple(out)
+
+
+def architecture_from(k: str | None, strides: str | None = None, *, stride_one: str | None = None):
+    """Build and check the `Architecture` of ``--k`` / ``--s`` values; with
+    ``stride_one`` (the command's name), refuse strides and D-dim filters."""
+    from critlcn.architecture import Architecture, check_degree, check_stride_one
 
     if k is None:
         raise CritlcnError("missing --k: give the filter sizes, layer 1 first, e.g. --k 3 2 2")
     s = parse_sizes(strides, "stride") if strides else ()
-    return check_degree(Architecture(parse_sizes(k), s))
+    arch = check_degree(Architecture(parse_filters(k), s))
+    return check_stride_one(arch, stride_one) if stride_one else arch
 
 
 def k_option(multiple: bool = False):
@@ -132,8 +154,9 @@ def k_option(multiple: bool = False):
 
 
 def strides_option():
-    """The ``--strides S1 S2 ...`` option (only stride one is supported)."""
-    return click.option("--strides", default=None, metavar="S1 S2 ...", help="strides, one per layer (only 1 for now)")
+    """The ``--s S1 S2 ...`` option (alias ``--strides``): one stride per layer."""
+    return click.option("--s", "--strides", "strides", default=None, metavar="S1 S2 ...",
+                        help="strides, one per layer, e.g. --s 2 2 1 (default all ones)")
 
 
 class KCommand(click.Command):

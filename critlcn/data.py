@@ -1,8 +1,10 @@
 """Datasets and the square loss as a quadratic form in the end-to-end filter
-(docs/math.md, "The square loss").
+(MATH.md §5, §9, §11).
 
 A dataset holds ``X`` of shape ``(N, d_0)`` and ``Y`` of shape ``(N, d_L)`` with
-``d_L = d_0 - k + 1`` (rows are samples). The loss
+``d_L = d_0 - k + 1`` (rows are samples); with strides
+``d_i = ⌊(d_{i−1} − k_i)/s_i⌋ + 1``; for D-dimensional filters ``X`` has shape
+``(N, h_0, w_0, …)`` and ``Y`` shape ``(N, h_L, w_L, …)``. The loss
 ``ℓ(w) = (1/N) Σ_n ‖W x_n − y_n‖²`` equals ``wᵀ Q w − 2 bᵀ w + c₀``.
 
 The package ships a default dataset, ``critlcn/data/default.npz``, made by
@@ -152,34 +154,59 @@ class QuadraticLoss:
 
 
 def _check_arrays(X, Y, arch: Architecture, where: str):
-    if X.ndim != 2 or Y.ndim != 2:
+    D = arch.axes
+    if X.ndim != 1 + D or Y.ndim != 1 + D:
+        want = "2-D (samples in rows)" if D == 1 else f"of order {1 + D} (samples first, then {D} axes)"
         raise CritlcnError(
-            f"{where}: X and Y must be 2-D (samples in rows), got X {X.shape} and Y {Y.shape}; reshape them"
+            f"{where}: X and Y must be {want} for {arch.label()}, got X {X.shape} and Y {Y.shape}; reshape them"
         )
     if X.shape[0] != Y.shape[0]:
         raise CritlcnError(f"{where}: X has {X.shape[0]} samples but Y has {Y.shape[0]}: give one row of each per sample")
     if X.shape[0] == 0:
         raise CritlcnError(f"{where}: no samples; give at least one row in X and Y")
     k = arch.size
-    if X.shape[1] < k:
-        raise CritlcnError(
-            f"{where}: inputs have size d_0 = {X.shape[1]}, smaller than the end-to-end filter size {k} "
-            f"of {arch.label()}; use inputs of size >= {k}"
-        )
-    want = X.shape[1] - k + 1
-    if Y.shape[1] != want:
-        raise CritlcnError(
-            f"{where}: Y has {Y.shape[1]} columns but {arch.label()} maps inputs of size {X.shape[1]} "
-            f"to outputs of size {want} (d_L = d_0 - k + 1); regenerate the data for this architecture"
-        )
+    if arch.stride_one:
+        if X.shape[1] < k:
+            raise CritlcnError(
+                f"{where}: inputs have size d_0 = {X.shape[1]}, smaller than the end-to-end filter size {k} "
+                f"of {arch.label()}; use inputs of size >= {k}"
+            )
+        want = X.shape[1] - k + 1
+        if Y.shape[1] != want:
+            raise CritlcnError(
+                f"{where}: Y has {Y.shape[1]} columns but {arch.label()} maps inputs of size {X.shape[1]} "
+                f"to outputs of size {want} (d_L = d_0 - k + 1); regenerate the data for this architecture"
+            )
+    else:
+        need = arch.min_input()
+        shape = X.shape[1:]
+        if any(a < b for a, b in zip(shape, need)):
+            raise CritlcnError(
+                f"{where}: inputs of shape {_fmt(shape)} are smaller than the smallest input {_fmt(need)} "
+                f"of {arch.label()}; use larger inputs"
+            )
+        out = arch.layer_sizes(shape if D > 1 else shape[0])[-1]
+        out = out if D > 1 else (out,)
+        if Y.shape[1:] != out:
+            rule = "d_i = ⌊(d_(i−1) − k_i)/s_i⌋ + 1" if D == 1 else "d_i = d_(i−1) − k_i + 1 per axis"
+            raise CritlcnError(
+                f"{where}: Y has shape {_fmt(Y.shape[1:])} per sample but {arch.label()} maps inputs of shape "
+                f"{_fmt(shape)} to outputs of shape {_fmt(out)} ({rule}); regenerate the data for this architecture"
+            )
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
         raise CritlcnError(f"{where}: X or Y contains NaN or infinite values; clean the data first")
 
 
-def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = False) -> QuadraticLoss:
-    """The quadratic form ``(Q, b, c0)`` of the square loss of ``dataset`` (docs/math.md, "The square loss").
+def _fmt(shape) -> str:
+    return "x".join(str(int(v)) for v in shape)
 
-    Raises `CritlcnError` when the shapes do not fit ``arch`` or when ``Q`` is
+
+def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = False) -> QuadraticLoss:
+    """The quadratic form ``(Q, b, c0)`` of the square loss of ``dataset``
+    (MATH.md §5; windows at the end-to-end stride, §9; D-dimensional windows, §11).
+
+    ``Q`` and ``b`` act on the flattened (C order) end-to-end filter. Raises
+    `CritlcnError` when the shapes do not fit ``arch`` or when ``Q`` is
     singular (too few or degenerate samples) unless ``allow_singular``.
 
     Examples
@@ -197,12 +224,19 @@ def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = 
     X, Y = dataset.X, dataset.Y
     _check_arrays(X, Y, arch, dataset.source)
     k = arch.size
-    n, d_out = Y.shape
-    # windows[n, r, j] = x_n[r + j]: the rows of the Toeplitz product W x_n
-    windows = np.stack([X[:, r : r + k] for r in range(d_out)], axis=1)
+    n = Y.shape[0]
+    d_out = int(np.prod(Y.shape[1:]))
+    if arch.stride_one:
+        # windows[n, r, j] = x_n[r + j]: the rows of the Toeplitz product W x_n
+        windows = np.stack([X[:, r : r + k] for r in range(d_out)], axis=1)
+    else:
+        from critlcn.endtoend import windows as strided_windows
+
+        windows = strided_windows(arch, X)
+    Yf = Y.reshape(n, d_out)
     Q = np.einsum("nri,nrj->ij", windows, windows) / n
-    b = np.einsum("nri,nr->i", windows, Y) / n
-    c0 = float(np.sum(Y * Y) / n)
+    b = np.einsum("nri,nr->i", windows, Yf) / n
+    c0 = float(np.sum(Yf * Yf) / n)
     eig = np.linalg.eigvalsh(Q)
     if eig[0] <= eig[-1] / SINGULAR_CONDITION and not allow_singular:
         raise CritlcnError(
@@ -283,50 +317,88 @@ def synth(
     rng: np.random.Generator,
     teacher=None,
     noise: float = 0.0,
-    d0: int | None = None,
+    d0=None,
 ) -> Dataset:
     """Synthetic data: Gaussian inputs, outputs of a teacher filter plus noise.
 
     Parameters
     ----------
     arch : Architecture
+        Any architecture: strides and D-dimensional filters included.
     samples : int
         Number of samples ``N``.
     rng : numpy.random.Generator
         Source of every random number.
     teacher : array_like, optional
-        End-to-end filter of size ``arch.size``; Gaussian when omitted.
+        End-to-end filter with ``arch.size`` entries (any shape, read in C
+        order); Gaussian when omitted.
     noise : float
         Standard deviation of Gaussian noise added to the outputs.
-    d0 : int, optional
-        Input size; ``2 * arch.size`` when omitted.
+    d0 : int or tuple of int, optional
+        Input size (a tuple of ``D`` sizes for D-dimensional filters); by
+        default twice the end-to-end filter size per axis (stride one 1-D),
+        else the smallest input with ``2 × end-to-end size`` outputs' worth of windows.
 
     Examples
     --------
     >>> ds = synth(Architecture((3, 2, 2)), 50, np.random.default_rng(0))
     >>> ds.X.shape, ds.Y.shape
     ((50, 10), (50, 6))
+    >>> ds = synth(Architecture((3, 2), (2, 1)), 5, np.random.default_rng(0), d0=11)
+    >>> ds.X.shape, ds.Y.shape
+    ((5, 11), (5, 4))
+    >>> ds = synth(Architecture(((2, 2), (2, 1))), 5, np.random.default_rng(0))
+    >>> ds.X.shape, ds.Y.shape
+    ((5, 6, 4), (5, 4, 3))
     """
     if samples < 1:
         raise CritlcnError(f"`samples` must be at least 1, got {samples}", parameter="samples")
     if noise < 0 or not np.isfinite(noise):
         raise CritlcnError(f"`noise` must be a finite number >= 0, got {noise}", parameter="noise")
     k = arch.size
-    d0 = 2 * k if d0 is None else int(d0)
-    if d0 < k:
-        raise CritlcnError(f"input size {d0} is below the filter size {k}: choose d0 >= {k}")
+    if arch.stride_one:
+        d0 = 2 * k if d0 is None else int(np.ravel(d0)[0]) if np.size(d0) == 1 else d0
+        if not isinstance(d0, (int, np.integer)):
+            raise CritlcnError(f"input size {d0} must be one number for 1-D filters, e.g. --d0 12")
+        if d0 < k:
+            raise CritlcnError(f"input size {d0} is below the filter size {k}: choose d0 >= {k}")
+        shape = (int(d0),)
+    else:
+        if d0 is None:
+            shape = tuple(2 * K for K in arch.end_format)
+            if arch.axes == 1:
+                shape = arch.input_size_for(max(2, arch.size))
+        else:
+            shape = tuple(int(v) for v in np.atleast_1d(d0))
+            if len(shape) != arch.axes:
+                raise CritlcnError(
+                    f"input size {d0} has {len(shape)} axes but {arch.label()} has {arch.axes}-dimensional filters; "
+                    f"give {arch.axes} sizes"
+                )
+        need = arch.min_input()
+        if any(a < b for a, b in zip(shape, need)):
+            raise CritlcnError(f"input size {_fmt(shape)} is below the smallest input {_fmt(need)} of {arch.label()}")
     if teacher is None:
         teacher = rng.normal(size=k)
     teacher = np.asarray(teacher, dtype=float)
-    if teacher.shape != (k,):
+    if teacher.size != k:
         raise CritlcnError(
             f"teacher filter has shape {teacher.shape} but {arch.label()} has end-to-end filter size {k}; give {k} numbers"
         )
+    teacher = teacher.ravel()
     if not np.all(np.isfinite(teacher)):
         raise CritlcnError("teacher filter contains NaN or infinite values")
-    X = rng.normal(size=(samples, d0))
-    W = toeplitz(teacher, d0)
-    Y = X @ W.T + noise * rng.normal(size=(samples, d0 - k + 1))
+    X = rng.normal(size=(samples,) + shape)
+    if arch.stride_one:
+        W = toeplitz(teacher, shape[0])
+        Y = X @ W.T + noise * rng.normal(size=(samples, shape[0] - k + 1))
+    else:
+        from critlcn.endtoend import windows
+
+        out = arch.layer_sizes(shape if arch.axes > 1 else shape[0])[-1]
+        out = out if arch.axes > 1 else (out,)
+        Y = (windows(arch, X) @ teacher).reshape((samples,) + tuple(out))
+        Y = Y + noise * rng.normal(size=Y.shape)
     return Dataset(X, Y, source="synthetic")
 
 

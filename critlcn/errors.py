@@ -29,7 +29,7 @@ class CritlcnError(ValueError):
 
 #: Command-line flags of parameters whose flag is not ``--`` and the name with
 #: dashes for underscores.
-FLAGS = {"scale": "--init-scale", "archs": "--k"}
+FLAGS = {"scale": "--init-scale", "archs": "--k", "strides": "--s"}
 
 
 def cli_message(err: CritlcnError, flags: dict[str, str] | None = None) -> str:
