@@ -17,7 +17,7 @@ import click
 import numpy as np
 
 from critlcn.architecture import Architecture, check_degree
-from critlcn.clikit import KCommand, KSubGroup, architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import KCommand, KSubGroup, architecture_from, emit, friendly, k_option, strides_option, write_text
 from critlcn.errors import CritlcnError
 
 __all__ = ["solve", "systems", "build_cache", "data", "synth"]
@@ -27,13 +27,20 @@ __all__ = ["solve", "systems", "build_cache", "data", "synth"]
 MAX_SOLVE_DEGREE = 10
 
 
-def _arch(k) -> Architecture:
-    return check_degree(architecture_from(k), MAX_SOLVE_DEGREE)
+def _arch(k, strides=None, stride_one: str | None = None) -> Architecture:
+    return check_degree(architecture_from(k, strides, stride_one=stride_one), MAX_SOLVE_DEGREE)
 
 
 def _dataset_and_loss(arch, data_path, allow_singular):
     from critlcn.data import default_dataset, load, quadratic_loss
 
+    if data_path is None and not arch.stride_one:
+        s = " ".join(map(str, arch.strides))
+        k = " ".join("x".join(map(str, f)) for f in arch.formats)
+        raise CritlcnError(
+            f"the default dataset is for 1-D stride-one filters of size 5, not {arch.label()}: pass --data FILE.npz "
+            f"(make one with critlcn data synth --k {k} --s {s} --samples 50 --out FILE.npz)"
+        )
     if data_path is None:
         ds = default_dataset()
         if ds.input_size - ds.output_size + 1 != arch.size:
@@ -154,8 +161,12 @@ FORMATS = ("table", "json", "md", "csv", "latex")
 
 @click.command("solve", cls=KCommand)
 @k_option()
+@strides_option()
+@click.option("--method", type=click.Choice(["strata", "parameters"]), default=None,
+              help="strata: stratified function-space solve, then lifting (default for stride one); "
+                   "parameters: critical equations in parameter space (the only method for strides and D-dim)")
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
-              help="dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4)")
+              help="dataset .npz with X (N, d_0, ...) and Y (N, d_L, ...); default: the shipped dataset (degree 4)")
 @click.option("--all-strata", is_flag=True, help="solve every partition of d, not only compatible strata")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -171,13 +182,32 @@ FORMATS = ("table", "json", "md", "csv", "latex")
 @click.option("--no-lift", is_flag=True, help="function space only: skip lifting to parameter space")
 @click.option("--quiet", is_flag=True, help="no progress line on stderr")
 @friendly
-def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs, scheduler, init_path, no_lift, quiet):
+def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_singular, jobs, scheduler, init_path,
+          no_lift, quiet):
     """Find every critical point of the square loss, in function space and,
-    through every compatible factorisation, in parameter space."""
+    through every compatible factorisation, in parameter space (stride one),
+    or directly in parameter space (--method parameters; strides, D-dim)."""
     from critlcn.critical import solve as run
 
-    arch = _arch(k)
+    arch = _arch(k, strides)
+    if method is None:
+        method = "strata" if arch.stride_one else "parameters"
+    if method == "strata" and not arch.stride_one:
+        raise CritlcnError(f"--method strata needs a 1-D network of stride one, not {arch.label()}: "
+                           "use --method parameters (MATH.md §9)")
+    if method == "parameters":
+        bad = [name for name, given in (("--all-strata", all_strata), ("--init", init_path), ("--no-lift", no_lift),
+                                        ("--scheduler", scheduler)) if given]
+        if bad:
+            raise CritlcnError(f"{', '.join(bad)} only apply to --method strata; drop {' and '.join(bad)}")
     ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
+    if method == "parameters":
+        from critlcn._cli_params import render_params
+        from critlcn.paramspace import solve as run_params
+
+        result = run_params(arch, loss, ds, seed=seed, quiet=quiet)
+        emit(render_params(result, fmt), output)
+        return
     init = None
     if init_path is not None:
         from critlcn.lift import load_init
@@ -216,7 +246,7 @@ def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
         raise CritlcnError("no filter sizes given: pass them after --k, e.g. critlcn systems --k 3 2 2 --out DIR")
     if not out_dir:
         raise CritlcnError("no output folder: pass --out DIR")
-    arch = _arch(k)
+    arch = _arch(k, stride_one="systems")
     ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
     need = needed_partitions(arch, all_strata=all_strata)
     texts = {}
@@ -280,23 +310,35 @@ def data():
 
 @data.command("synth", cls=KCommand)
 @k_option()
+@strides_option()
 @click.option("--samples", type=int, required=True, help="number of samples N")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
 @click.option("--teacher", default="random", show_default=True,
               help="'random' or a file (.npy, or text) with the end-to-end teacher filter")
 @click.option("--noise", type=float, default=0.0, show_default=True, help="standard deviation of output noise")
-@click.option("--d0", type=int, default=None, help="input size d_0 (default 2 k)")
+@click.option("--d0", default=None, metavar="D0",
+              help="input size d_0 (default 2 k), or a format like 8x6 for D-dim filters")
 @click.option("--kind", type=click.Choice(["gaussian", "ar"]), default="gaussian", show_default=True,
               help="gaussian: Gaussian inputs and a teacher filter; ar: windows of a simulated AR(2) series "
-                   "and its next values (realistic, badly conditioned)")
+                   "and its next values (realistic, badly conditioned; 1-D stride one)")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="output .npz file")
 @friendly
-def synth(k, samples, seed, teacher, noise, d0, kind, out_path):
-    """Write synthetic data: Gaussian inputs and a teacher filter, or AR series windows."""
+def synth(k, strides, samples, seed, teacher, noise, d0, kind, out_path):
+    """Write synthetic data: Gaussian inputs and a teacher filter (at the
+    end-to-end stride with --s; X (N, h0, w0, ...) for D-dim filters), or AR
+    series windows."""
     from critlcn.data import ar_windows, save, synth as make
 
-    arch = _arch(k)
+    arch = _arch(k, strides)
+    if d0 is not None:
+        try:
+            d0 = tuple(int(v) for v in str(d0).lower().split("x"))
+        except ValueError:
+            raise CritlcnError(f"--d0 {d0!r} is not a size or a format: pass e.g. --d0 12 or --d0 8x6") from None
+        d0 = d0[0] if len(d0) == 1 and arch.axes == 1 else d0
     if kind == "ar":
+        if not arch.stride_one:
+            raise CritlcnError(f"--kind ar makes 1-D stride-one windows, not data for {arch.label()}: use --kind gaussian")
         if teacher != "random":
             raise CritlcnError("--teacher applies to --kind gaussian only: AR targets are the series' next values")
         ds = ar_windows(arch, samples, np.random.default_rng(seed), noise=noise or 1.0, d0=d0)

@@ -26,25 +26,77 @@ def main():
 
 
 def architecture_summary(arch) -> dict:
-    """The architecture facts every report starts with."""
-    return {
+    """The architecture facts every report starts with (MATH.md §3, §9–11)."""
+    out = {
         "architecture": arch.to_dict(),
+        "label": arch.label(),
         "filter_size": arch.size,
         "degree": arch.degree,
         "e": arch.e,
         "filling": arch.filling,
         "function_space_dimension": arch.function_space_dimension,
+        "ambient_dimension": arch.ambient_dimension,
+        "end_to_end_format": list(arch.end_format),
+        "end_to_end_stride": arch.end_stride,
+        "reduced": arch.reduced,
+        "segre_number": arch.segre_number,
     }
+    if not arch.stride_one:
+        out["strata_organise_critical_points"] = False
+        out["why"] = _why_no_strata(arch)
+    return out
+
+
+def _why_no_strata(arch) -> str:
+    if arch.axes > 1:
+        return ("D-dimensional filters: a multihomogeneous form has no root multiplicity pattern, and with more than "
+                "one non-trivial layer the function space is a lower-dimensional subset (MATH.md §11); critical "
+                "points are found in parameter space (MATH.md §9), Segre number of them for generic data.")
+    if arch.sparse:
+        return ("strides > 1: the end-to-end form is a sparse product pi_S(w_L)...pi(w_1), so the stratification by "
+                "root multiplicities of stride one does not describe the function space; with all inner strides > 1 "
+                "every non-zero critical point maps to a smooth interior point (MATH.md §9). Critical points are "
+                "found in parameter space, Segre number of them for generic data.")
+    return ("only the last stride exceeds one: the function space is that of stride one, but the data's windows "
+            "are taken at the end-to-end stride; critical points are found in parameter space (MATH.md §9).")
 
 
 def _summary_lines(arch) -> list[str]:
     s = architecture_summary(arch)
-    return [
-        f"architecture {arch.label()}  (layers {arch.layers}, strides {list(arch.strides)})",
-        f"end-to-end filter size {s['filter_size']}, degree d = {s['degree']}, e = {s['e']} even filter sizes, "
-        + ("filling: M_k = R^k" if arch.filling else "not filling: M_k = {w : at least e real roots}")
-        + f", dim M_k = {s['function_space_dimension']}",
+    fmt = "x".join(map(str, arch.end_format))
+    lines = [f"architecture {arch.label()}  (layers {arch.layers}, strides {list(arch.strides)})"]
+    if arch.stride_one:
+        lines.append(
+            f"end-to-end filter size {s['filter_size']}, degree d = {s['degree']}, e = {s['e']} even filter sizes, "
+            + ("filling: M_k = R^k" if arch.filling else "not filling: M_k = {w : at least e real roots}")
+            + f", dim M_k = {s['function_space_dimension']}"
+        )
+    else:
+        lines.append(
+            f"end-to-end filter {fmt} at stride {arch.end_stride}; dim M = {s['function_space_dimension']} "
+            f"of {s['ambient_dimension']} (ambient); " + ("filling" if arch.filling else "not filling")
+            + ("" if arch.reduced else "; not reduced (a one-weight layer only rescales)")
+        )
+    lines.append(f"complex critical scaling classes for generic data: {s['segre_number']} "
+                 f"(Segre number of P^{' x P^'.join(map(str, arch.segre_dimensions))})")
+    return lines
+
+
+def _function_space_rows(arch):
+    s = architecture_summary(arch)
+    rows = [
+        ["layers", arch.layers],
+        ["filters", ", ".join("x".join(map(str, f)) for f in arch.formats)],
+        ["strides", " ".join(map(str, arch.strides))],
+        ["end-to-end filter", "x".join(map(str, arch.end_format))],
+        ["end-to-end stride", arch.end_stride],
+        ["dimension of the function space", s["function_space_dimension"]],
+        ["ambient dimension", s["ambient_dimension"]],
+        ["filling", arch.filling],
+        ["reduced", arch.reduced],
+        ["Segre number (complex critical classes)", s["segre_number"]],
     ]
+    return ["fact", "value"], rows
 
 
 @main.command("enumerate")
@@ -56,8 +108,25 @@ def _summary_lines(arch) -> list[str]:
               help="patterns listed per rrmp (0 = all; high degrees have 10^5 per rrmp)")
 @friendly
 def enumerate_cmd(k, strides, fmt, output, max_patterns):
-    """List every rrmp of degree d: region, compatibility, patterns, assignments."""
+    """List every rrmp of degree d: region, compatibility, patterns, assignments
+    (stride one); with strides (--s) or D-dim filters (--k 2x2 2x1), the
+    function-space facts and the Segre number."""
     arch = architecture_from(k, strides)
+    if not arch.stride_one:
+        payload = architecture_summary(arch)
+        if fmt == "json":
+            payload.update(version=__version__)
+            emit(to_json(payload), output)
+            return
+        head, rows = _function_space_rows(arch)
+        if fmt == "table":
+            text = "\n".join(_summary_lines(arch)) + "\n\n" + render_table(head, rows, fmt) + "\n\n" + payload["why"]
+        elif fmt == "csv":
+            text = render_table(head, rows, fmt)
+        else:
+            text = render_table(head, rows, fmt, title=arch.label()) + "\n\n" + payload["why"]
+        emit(text, output)
+        return
     infos = stratum_infos(arch, max_patterns or None)
     if fmt == "json":
         payload = architecture_summary(arch)

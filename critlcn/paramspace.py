@@ -545,52 +545,85 @@ def save_start(start: ParamStart, directory: str | None = None) -> str:
     return atomic_write(path, json.dumps(start.to_dict(), separators=(",", ":")) + "\n")
 
 
-def _zero_one_matrices(rows, cols):
-    """Every 0/1 matrix with row sums ``rows`` and column sums ``cols``."""
-    if not rows:
-        if all(c == 0 for c in cols):
-            yield ()
-        return
-    first, rest = rows[0], rows[1:]
-    from itertools import combinations
+def _sharing_structures(budgets):
+    """Every multiset of shared factors for layers whose forms have the
+    multidegrees ``budgets``: tuples of ``(multidegree, layers)`` with at
+    least two layers each, fitting every layer's multidegree."""
+    n = len(budgets)
+    D = len(budgets[0]) if budgets else 0
+    from itertools import combinations, product
 
-    for chosen in combinations([j for j, c in enumerate(cols) if c > 0], first):
-        left = list(cols)
-        for j in chosen:
-            left[j] -= 1
-        for tail in _zero_one_matrices(rest, tuple(left)):
-            yield (tuple(1 if j in chosen else 0 for j in range(len(cols))),) + tail
+    subsets = [T for r in range(2, n + 1) for T in combinations(range(n), r)]
+    types = []
+    for T in subsets:
+        top = [min(budgets[i][j] for i in T) for j in range(D)]
+        for deg in product(*[range(t + 1) for t in top]):
+            if any(deg):
+                types.append((tuple(deg), T))
+
+    def rec(start, left):
+        yield ()
+        for t in range(start, len(types)):
+            deg, T = types[t]
+            if all(all(left[i][j] >= deg[j] for j in range(D)) for i in T):
+                new = [list(v) for v in left]
+                for i in T:
+                    for j in range(D):
+                        new[i][j] -= deg[j]
+                for tail in rec(t, new):
+                    yield ((deg, T),) + tail
+
+    yield from rec(0, [list(b) for b in budgets])
+
+
+def _random_form(rng: np.random.Generator, degrees) -> np.ndarray:
+    shape = tuple(d + 1 for d in degrees)
+    return rng.normal(size=shape) + 1j * rng.normal(size=shape)
 
 
 def _component_seeds(arch: Architecture, rng: np.random.Generator) -> list[list[np.ndarray]]:
     """Random filters on every component of the solution set.
 
-    With strides and D-dimensional filters one generic point suffices. For
-    stride one the critical scaling classes split by how the roots of the
-    end-to-end form are shared out among the layers (MATH.md §10: one
-    class per critical point of a stratum ``Δ_λ`` and labelled assignment),
-    and those sharing patterns are closed under monodromy. So there is one
-    seed per 0/1 matrix with row sums ``λ`` (a partition of ``d``) and column
-    sums ``(k_i − 1)``: layer ``i``'s filter is the product of the linear
-    forms of the rows it takes.
+    Layers with the same offset step ``S_i`` (all layers of a stride-one
+    network) can share factors of their forms, and shared factors stay
+    shared under monodromy: for stride one the critical scaling classes split
+    by how the roots of the end-to-end form are shared out among the layers
+    (MATH.md §10: one class per critical point of a stratum ``Δ_λ`` and
+    labelled assignment); a D-dimensional filter can share a factor of any
+    multidegree. So there is one seed per structure of shared factors
+    (`_sharing_structures`, per group of layers with equal ``S_i``): each
+    layer's filter is the product (full convolution) of its shared factors
+    and one generic factor for the rest of its multidegree. A seed that lies
+    on no component only costs a path.
     """
-    if arch.axes > 1 or arch.sparse:
-        return [[rng.normal(size=n) + 1j * rng.normal(size=n) for n in arch.layer_entries]]
-    from critlcn.rrmp import partitions
+    from itertools import product
 
-    bins = tuple(k - 1 for k in arch.k)
+    from scipy.signal import convolve
+
+    groups: dict[int, list[int]] = {}
+    for i, S in enumerate(arch.layer_offsets):
+        groups.setdefault(S, []).append(i)
+    budgets = [tuple(v - 1 for v in f) for f in arch.formats]
+    per_group = [[(members, st) for st in _sharing_structures([budgets[i] for i in members])]
+                 for members in groups.values()]
     seeds = []
-    for lam in partitions(sum(bins)) if sum(bins) else ((),):
-        for M in _zero_one_matrices(tuple(lam), bins):
-            roots = rng.normal(size=len(lam)) + 1j * rng.normal(size=len(lam))
-            filters = []
-            for j in range(arch.layers):
-                f = np.array([rng.normal() + 1j * rng.normal()])
-                for a, row in enumerate(M):
-                    if row[j]:
-                        f = np.convolve(f, [1.0, -roots[a]])
-                filters.append(f)
-            seeds.append(filters)
+    for choice in product(*per_group):
+        filters = [None] * arch.layers
+        for members, structure in choice:
+            factors = {i: [] for i in members}
+            left = {i: list(budgets[i]) for i in members}
+            for deg, T in structure:
+                atom = _random_form(rng, deg)
+                for t in T:
+                    i = members[t]
+                    factors[i].append(atom)
+                    left[i] = [a - b for a, b in zip(left[i], deg)]
+            for i in members:
+                f = _random_form(rng, left[i])
+                for atom in factors[i]:
+                    f = convolve(f, atom, mode="full")
+                filters[i] = f.ravel()
+        seeds.append(filters)
     return seeds
 
 
@@ -613,6 +646,8 @@ def build_start(arch: Architecture, rng: np.random.Generator, *, chart: ParamCha
     6
     >>> build_start(Architecture((2, 2)), np.random.default_rng(0)).count
     6
+    >>> len(_component_seeds(Architecture((2, 2)), np.random.default_rng(0)))
+    2
     """
     target = arch.segre_number
     chart = chart if chart is not None else random_param_chart(arch, rng)
@@ -621,7 +656,9 @@ def build_start(arch: Architecture, rng: np.random.Generator, *, chart: ParamCha
     p0 = random_parameters(arch.size - 1, rng)
     a0 = system.assemble(p0)
     sols = np.zeros((0, system.unknowns), dtype=complex)
-    for c, filters in enumerate(_component_seeds(arch, rng)):
+    seeds = _component_seeds(arch, rng)
+    n_seeds = len(seeds)
+    for c, filters in enumerate(seeds):
         x, pc = _seed_at(system, chart.point(filters), rng)
         for attempt in range(3):
             end = _track(system, pc, p0, x[None, :], _gamma(rng), seed + 7919 * c + attempt)
@@ -657,7 +694,7 @@ def build_start(arch: Architecture, rng: np.random.Generator, *, chart: ParamCha
         raise CritlcnError(
             f"start system of {arch.label()}: {len(sols)} valid solutions after {loops} monodromy loops, "
             f"expected the Segre number {target}; rebuild with another seed", exit_code=1)
-    provenance = {"method": "monodromy from one seed solution per component", "loops": loops,
+    provenance = {"method": "monodromy from one seed solution per structure of shared factors", "seeds": n_seeds, "loops": loops,
                   "stable_loops": quiet, "segre_number": target, "count": int(len(sols))}
     return ParamStart(chart, p0, sols, tuple(provenance.items()))
 
