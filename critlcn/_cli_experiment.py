@@ -15,7 +15,7 @@ import os
 import click
 import numpy as np
 
-from critlcn.clikit import KCommand, architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import KCommand, architecture_from, emit, friendly, k_option, strides_option, write_text
 from critlcn.errors import CritlcnError
 
 __all__ = ["experiment", "report", "build_report"]
@@ -24,10 +24,10 @@ __all__ = ["experiment", "report", "build_report"]
 MAX_EXPERIMENT_DEGREE = 10
 
 
-def _arch(k):
+def _arch(k, strides=None):
     from critlcn.architecture import check_degree
 
-    return check_degree(architecture_from(k), MAX_EXPERIMENT_DEGREE)
+    return check_degree(architecture_from(k, strides), MAX_EXPERIMENT_DEGREE)
 
 
 def _check_writable_file(path: str | None, option: str, extensions: tuple[str, ...] | None = None) -> None:
@@ -54,6 +54,10 @@ def _positive(value, name: str) -> None:
 
 @click.command("experiment", cls=KCommand)
 @k_option()
+@strides_option()
+@click.option("--method", type=click.Choice(["strata", "parameters"]), default=None,
+              help="strata: limits classified by rrmp (default for stride one); parameters: limits classified as "
+                   "smooth interior points or not and checked against the parameter-space solver (strides, D-dim)")
 @click.option("--runs", type=int, default=1000, show_default=True, help="gradient-descent runs")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
 @click.option("--data-model", default="whitened", show_default=True, metavar="whitened|gaussian",
@@ -88,14 +92,27 @@ def _positive(value, name: str) -> None:
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="outcome bars to FILE.png or FILE.svg")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
 @friendly
-def experiment(k, runs, seed, data_model, targets, samples, d0, init_scale, init_type, init_roots, init_norms, target_dist,
-               target_scale, step_rule, step, root_tol, paper, max_steps, match, fmt, plot, output):
+def experiment(k, strides, method, runs, seed, data_model, targets, samples, d0, init_scale, init_type, init_roots,
+               init_norms, target_dist, target_scale, step_rule, step, root_tol, paper, max_steps, match, fmt, plot,
+               output):
     """Gradient descent from random initialisations on random targets; limits
-    classified by rrmp and checked against the listed critical points."""
+    classified by rrmp (stride one) or as smooth interior points of the
+    function space or not (--method parameters; strides, D-dim), and checked
+    against the listed critical points."""
     from critlcn.descent import (DATA_MODELS, EXPERIMENT_FORMATS, PAPER_SETUP, STEP_RULES, TARGET_DISTRIBUTIONS,
                                  experiment as run, render_experiment)
     from critlcn.initialisation import LAYER_NORMS, ROOT_DISTRIBUTIONS, parse_init_type
 
+    arch = _arch(k, strides)
+    if method is None:
+        method = "strata" if arch.stride_one else "parameters"
+    if method == "strata" and not arch.stride_one:
+        raise CritlcnError(f"--method strata needs a 1-D network of stride one, not {arch.label()}: "
+                           "use --method parameters")
+    if method == "parameters":
+        _experiment_parameters(arch, runs, seed, data_model, targets, samples, init_scale, max_steps, match, fmt,
+                               plot, output)
+        return
     opts = {"data_model": data_model, "samples": samples, "d0": d0, "init_scale": init_scale, "init_type": init_type,
             "init_roots": init_roots, "init_norms": init_norms, "target_dist": target_dist,
             "target_scale": target_scale, "step_rule": step_rule, "step": step, "root_tol": root_tol,
@@ -105,7 +122,6 @@ def experiment(k, runs, seed, data_model, targets, samples, d0, init_scale, init
         source = click.get_current_context().get_parameter_source
         opts.update({name: value for name, value in PAPER_SETUP.items()
                      if source(name) is click.core.ParameterSource.DEFAULT})
-    arch = _arch(k)
     _positive(runs, "--runs")
     _positive(opts["max_steps"], "--max-steps")
     _positive(opts["samples"], "--samples")
@@ -133,6 +149,39 @@ def experiment(k, runs, seed, data_model, targets, samples, d0, init_scale, init
 
         save_figure(outcome_figure(result), plot)
     emit(render_experiment(result, fmt), output)
+
+
+#: Options of the stratified experiment that the parameter-space one does not use.
+_STRATA_ONLY = ("d0", "init_type", "init_roots", "init_norms", "target_dist", "target_scale", "step_rule", "step",
+                "root_tol", "paper", "plot")
+
+
+def _experiment_parameters(arch, runs, seed, data_model, targets, samples, init_scale, max_steps, match, fmt, plot,
+                           output):
+    """``experiment --method parameters``: limits classified as smooth interior
+    points or not (`critlcn.paramdescent`)."""
+    from critlcn.paramdescent import experiment as run_params, render_descent
+
+    source = click.get_current_context().get_parameter_source
+    given = [n for n in _STRATA_ONLY if source(n) is not click.core.ParameterSource.DEFAULT]
+    if given:
+        flags = ", ".join("--" + n.replace("_", "-") for n in given)
+        raise CritlcnError(f"{flags}: for --method strata only (rrmp limits of stride-one networks); drop {flags}")
+    _positive(runs, "--runs")
+    _positive(max_steps, "--max-steps")
+    _positive(samples, "--samples")
+    if fmt not in ("table", "json", "md", "latex", "csv"):
+        raise CritlcnError(f"unknown --format {fmt!r}: use one of table, json, md, latex, csv")
+    if data_model not in ("whitened", "gaussian"):
+        raise CritlcnError(f"unknown --data-model {data_model!r}: use whitened or gaussian")
+    if not (init_scale > 0 and np.isfinite(init_scale)):
+        raise CritlcnError(f"--init-scale must be a positive number, got {init_scale}")
+    if match < 0:
+        raise CritlcnError(f"--match must be 0 or more, got {match}")
+    _check_writable_file(output, "--output")
+    result = run_params(arch, runs, seed=seed, targets=targets, samples=samples, init_scale=init_scale,
+                        max_steps=max_steps, match=match, data_model=data_model)
+    emit(render_descent(result, fmt), output)
 
 
 # ---------------------------------------------------------------------------

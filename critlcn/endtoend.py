@@ -30,6 +30,7 @@ __all__ = [
     "convolution_matrix",
     "windows",
     "check_filters",
+    "terms",
 ]
 
 
@@ -51,6 +52,27 @@ def offsets(arch: Architecture) -> tuple[np.ndarray, ...]:
         idx.flags.writeable = False
         out.append(idx)
     return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def terms(arch: Architecture) -> tuple[np.ndarray, np.ndarray]:
+    """The monomials of ``μ``: ``(idx, target)`` with ``idx[t, i]`` the entry of
+    filter ``i`` in term ``t`` and ``target[t]`` the flat end-to-end index it
+    lands on, so ``w.ravel() = bincount(target, Π_i w_i[idx[:, i]])``.
+
+    Examples
+    --------
+    >>> idx, target = terms(Architecture((2, 2), (2, 1)))
+    >>> idx.tolist(), target.tolist()
+    ([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 2, 1, 3])
+    """
+    grids = np.meshgrid(*[np.arange(n) for n in arch.layer_entries], indexing="ij")
+    idx = np.stack([g.ravel() for g in grids], axis=1)
+    pos = sum(offsets(arch)[i][idx[:, i]] for i in range(arch.layers))
+    target = np.ravel_multi_index(tuple(pos.T), arch.end_format)
+    idx.flags.writeable = False
+    target.flags.writeable = False
+    return idx, target
 
 
 def check_filters(arch: Architecture, filters) -> tuple[np.ndarray, ...]:

@@ -160,3 +160,15 @@ def test_layer_sizes_follow_the_floor_formula():
 def test_bad_architectures(k, s, match):
     with pytest.raises(CritlcnError, match=match):
         Architecture(k, s)
+
+
+@pytest.mark.parametrize("k,s", ARCHS[:6])
+def test_terms_sum_to_the_end_to_end_filter(k, s):
+    from critlcn.endtoend import terms
+
+    rng = np.random.default_rng(9)
+    arch = Architecture(k, s)
+    filters = [rng.normal(size=f) for f in arch.formats]
+    idx, target = terms(arch)
+    prods = np.prod([filters[i][idx[:, i]] for i in range(arch.layers)], axis=0)
+    np.testing.assert_allclose(np.bincount(target, prods, minlength=arch.size), end_to_end(arch, filters).ravel())

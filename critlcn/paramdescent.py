@@ -1,0 +1,242 @@
+"""Gradient descent on ``L = ℓ ∘ μ`` for any architecture (strides,
+D-dimensional filters, stride one), each limit classified as a smooth
+interior point of the function space or not (rank of the Jacobian of ``μ``)
+and checked against the parameter-space solver's list (MATH.md §8, §9).
+
+The headline contrast (MATH.md §9): with all inner strides above one, limits
+with positive loss are smooth interior points; with stride one they sit on
+lower strata, where layers share roots and ``μ``'s Jacobian drops rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from critlcn.architecture import Architecture
+from critlcn.data import QuadraticLoss, quadratic_loss, synth
+from critlcn.endtoend import end_to_end, end_to_end_jacobian, terms
+from critlcn.errors import CritlcnError
+
+__all__ = ["descend", "jacobian_rank", "Limit", "DescentExperiment", "experiment", "render_descent"]
+
+#: Relative singular value under which the Jacobian of ``μ`` at a limit of
+#: gradient descent counts as rank deficient (limits are accurate to ~1e-9 in
+#: the gradient; near a lower stratum the convergence is slow, so the cut is loose).
+RANK_TOL = 1e-5
+#: Relative distance under which a limit equals a listed critical point.
+MATCH_TOL = 1e-4
+
+
+def _split(arch, theta):
+    theta = np.asarray(theta)
+    cuts = np.cumsum([0] + list(arch.layer_entries))
+    return [theta[cuts[i] : cuts[i + 1]] for i in range(arch.layers)]
+
+
+def _value_and_gradient(arch: Architecture, loss, theta):
+    """``L(θ)`` and its gradient from the monomials of ``μ`` (`critlcn.endtoend.terms`):
+    fast enough for thousands of steps."""
+    idx, target = terms(arch)
+    cuts = np.cumsum([0] + list(arch.layer_entries))
+    vals = np.stack([theta[cuts[i] + idx[:, i]] for i in range(arch.layers)], axis=1)  # (T, L)
+    # products of all factors but one, by prefix and suffix products (no division by zero)
+    pre = np.cumprod(np.concatenate([np.ones((vals.shape[0], 1)), vals[:, :-1]], axis=1), axis=1)
+    suf = np.cumprod(np.concatenate([np.ones((vals.shape[0], 1)), vals[:, ::-1][:, :-1]], axis=1), axis=1)[:, ::-1]
+    excl = pre * suf
+    w = np.bincount(target, weights=excl[:, 0] * vals[:, 0], minlength=arch.size)
+    g = loss.gradient(w)
+    grad = np.zeros(cuts[-1])
+    for i in range(arch.layers):
+        grad[cuts[i]:cuts[i + 1]] = np.bincount(idx[:, i], weights=g[target] * excl[:, i],
+                                                minlength=arch.layer_entries[i])
+    return loss.value(w), grad
+
+
+def descend(arch: Architecture, loss, theta0, *, max_steps: int = 20000, gtol: float = 1e-9):
+    """Gradient descent with a backtracking step from ``theta0`` (flattened
+    filters, layer 1 first); returns ``(theta, steps, gradient norm)``.
+
+    Examples
+    --------
+    >>> arch = Architecture((2, 2), (2, 1))
+    >>> loss = QuadraticLoss(np.eye(4), np.array([1.0, 2.0, 3.0, 6.0]), 50.0)
+    >>> theta, steps, g = descend(arch, loss, np.array([0.5, 0.5, 0.5, 0.5]), max_steps=3000)
+    >>> bool(loss.value(end_to_end(arch, _split(arch, theta))) < 1e-12)
+    True
+    """
+    theta = np.array(theta0, dtype=float)
+    f, g = _value_and_gradient(arch, loss, theta)
+    step = 0.1
+    for it in range(1, max_steps + 1):
+        gn = float(np.linalg.norm(g))
+        if gn < gtol:
+            return theta, it - 1, gn
+        while True:
+            trial = theta - step * g
+            ft, gt = _value_and_gradient(arch, loss, trial)
+            if ft <= f - 0.5 * step * gn * gn or step < 1e-14:
+                break
+            step /= 2
+        theta, f, g = trial, ft, gt
+        step *= 1.5
+    return theta, max_steps, float(np.linalg.norm(g))
+
+
+def jacobian_rank(arch: Architecture, theta, tol: float = RANK_TOL) -> int:
+    """Numerical rank of the Jacobian of ``μ`` at the filters ``theta``.
+
+    Examples
+    --------
+    >>> jacobian_rank(Architecture((2, 2)), np.array([1.0, 2.0, 1.0, 2.0]))  # w_1 = w_2: a double root
+    2
+    """
+    sv = np.linalg.svd(end_to_end_jacobian(arch, _split(arch, np.asarray(theta))), compute_uv=False)
+    return int(np.sum(sv > tol * sv[0])) if sv.size and sv[0] > 0 else 0
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Where one run ended."""
+
+    target: int
+    loss: float
+    gradient_norm: float
+    steps: int
+    jacobian_rank: int
+    smooth_interior: bool
+    on_list: bool | None
+
+
+@dataclass(frozen=True)
+class DescentExperiment:
+    """Limits of gradient descent on random targets (``seed`` and versions recorded)."""
+
+    architecture: Architecture
+    seed: int
+    runs: int
+    targets: int
+    samples: int
+    init_scale: float
+    limits: tuple[Limit, ...]
+    data_model: str = "gaussian"
+
+    def summary(self) -> dict:
+        """Shares of limits: zero loss, positive loss at smooth interior
+        points, positive loss elsewhere; and how many matched the solver's list."""
+        zero = [l for l in self.limits if l.loss <= 1e-8]
+        pos = [l for l in self.limits if l.loss > 1e-8]
+        smooth = [l for l in pos if l.smooth_interior]
+        checked = [l for l in self.limits if l.on_list is not None]
+        return {
+            "runs": len(self.limits),
+            "zero_loss": len(zero),
+            "positive_loss": len(pos),
+            "positive_loss_smooth_interior": len(smooth),
+            "positive_loss_not_smooth": len(pos) - len(smooth),
+            "mean_positive_loss_smooth": float(np.mean([l.loss for l in smooth])) if smooth else None,
+            "mean_positive_loss_not_smooth": float(np.mean([l.loss for l in pos if not l.smooth_interior]))
+            if len(pos) > len(smooth) else None,
+            "checked_against_solver": len(checked),
+            "on_solver_list": sum(1 for l in checked if l.on_list),
+            "not_converged": sum(1 for l in self.limits if l.gradient_norm > 1e-6),
+        }
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        from critlcn.paramspace import _versions
+
+        a = self.architecture
+        return {"architecture": {**a.to_dict(), "label": a.label()}, "seed": self.seed, "runs": self.runs,
+                "data_model": self.data_model,
+                "targets": self.targets, "samples": self.samples, "init_scale": self.init_scale,
+                "summary": self.summary(),
+                "limits": [dict(target=l.target, loss=l.loss, gradient_norm=l.gradient_norm, steps=l.steps,
+                                jacobian_rank=l.jacobian_rank, smooth_interior=l.smooth_interior, on_list=l.on_list)
+                           for l in self.limits],
+                "versions": dict(_versions())}
+
+
+def experiment(arch: Architecture, runs: int, *, seed: int = 0, targets: int | None = None, samples: int = 50,
+               init_scale: float = 0.5, max_steps: int = 20000, match: int = 100,
+               data_model: str = "gaussian") -> DescentExperiment:
+    """Gradient descent from Gaussian initialisations (one target per run
+    unless ``targets``); the limits of the first ``match`` targets are
+    checked against the parameter-space solver.
+
+    Targets are Gaussian end-to-end filters; ``data_model`` ``'whitened'``
+    uses the loss ``‖w − target‖²``, ``'gaussian'`` Gaussian inputs with the
+    target as teacher plus noise of standard deviation 0.1. A random target
+    lies (almost surely) outside a lower-dimensional function space.
+
+    Examples
+    --------
+    >>> ex = experiment(Architecture((2, 2), (2, 1)), 3, seed=0, match=1)
+    >>> s = ex.summary()
+    >>> s["runs"], s["positive_loss_not_smooth"], s["on_solver_list"] == s["checked_against_solver"]
+    (3, 0, True)
+    """
+    from critlcn.paramspace import solve
+
+    if runs < 1:
+        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+    targets = runs if targets is None else int(targets)
+    if targets < 1:
+        raise CritlcnError(f"--targets must be at least 1, got {targets}")
+    rng = np.random.default_rng(seed)
+    losses = []
+    if data_model not in ("gaussian", "whitened"):
+        raise CritlcnError(f"unknown data model {data_model!r}: use gaussian or whitened")
+    for _ in range(targets):
+        target = rng.normal(size=arch.size)
+        if data_model == "whitened":
+            losses.append(QuadraticLoss(np.eye(arch.size), target, float(target @ target)))
+        else:
+            losses.append(quadratic_loss(synth(arch, samples, rng, teacher=target, noise=0.1), arch))
+    lists = {}
+    limits = []
+    dim = arch.function_space_dimension
+    for run in range(runs):
+        t = run % targets
+        loss = losses[t]
+        theta0 = init_scale * rng.normal(size=sum(arch.layer_entries))
+        theta, steps, gn = descend(arch, loss, theta0, max_steps=max_steps)
+        w = end_to_end(arch, _split(arch, theta)).ravel()
+        rank = jacobian_rank(arch, theta)
+        on_list = None
+        if t < match:
+            if t not in lists:
+                res = solve(arch, loss, seed=seed + t, quiet=True)
+                lists[t] = np.array([p.end_to_end for p in res.points]).reshape(-1, arch.size)
+            ends = lists[t]
+            on_list = bool(ends.size and np.min(np.linalg.norm(ends - w, axis=1)) <= MATCH_TOL * max(1.0, np.linalg.norm(w)))
+        limits.append(Limit(t, float(loss.value(w)), gn, steps, rank, rank == dim, on_list))
+    return DescentExperiment(arch, int(seed), runs, targets, samples, float(init_scale), tuple(limits), data_model)
+
+
+def render_descent(ex: DescentExperiment, fmt: str) -> str:
+    """The experiment as ``table``, ``md``, ``latex``, ``csv`` or ``json``."""
+    from critlcn.report import render_table, to_json
+
+    if fmt == "json":
+        return to_json(ex.to_dict())
+    s = ex.summary()
+    head = ["limit", "runs", "share", "mean loss"]
+    n = max(1, s["runs"])
+    rows = [
+        ["zero loss (global minimum)", s["zero_loss"], f"{s['zero_loss'] / n:.1%}", None],
+        ["positive loss, smooth interior point", s["positive_loss_smooth_interior"],
+         f"{s['positive_loss_smooth_interior'] / n:.1%}", s["mean_positive_loss_smooth"]],
+        ["positive loss, not smooth (rank J_mu < dim)", s["positive_loss_not_smooth"],
+         f"{s['positive_loss_not_smooth'] / n:.1%}", s["mean_positive_loss_not_smooth"]],
+    ]
+    if fmt == "csv":
+        return render_table(head, rows, "csv")
+    title = (f"{ex.architecture.label()}: gradient descent, {s['runs']} runs on {ex.targets} {ex.data_model} targets, "
+             f"seed {ex.seed}; "
+             f"{s['on_solver_list']} of {s['checked_against_solver']} checked limits on the solver's list, "
+             f"{s['not_converged']} not converged")
+    if fmt == "table":
+        return title + "\n\n" + render_table(head, rows, fmt)
+    return render_table(head, rows, fmt, title=title)
