@@ -30,6 +30,8 @@ import numpy as np
 
 from critlcn import homotopy
 from critlcn.architecture import Architecture
+# one set of thresholds for every end point, stratified or parameter space
+from critlcn.critical import BACKWARD_ERROR, CONVERGED, DIVERGED, DUPLICATE, MORE_NEWTON
 from critlcn.endtoend import end_to_end, end_to_end_jacobian, offsets
 from critlcn.errors import CritlcnError
 from critlcn.systems import Assembled, parameters, random_parameters
@@ -57,14 +59,8 @@ __all__ = [
     "loss_hessian",
 ]
 
-#: Relative residual above which a refined end point did not converge.
-BACKWARD_ERROR = 1e-9
-#: End points with a coordinate above this went to infinity.
-DIVERGED = 1e8
 #: Jacobian condition number above which an end point is singular (not valid).
 SINGULAR = 1e11
-#: Relative distance under which two solutions are the same point.
-DUPLICATE = 1e-7
 #: Relative imaginary part under which a solution counts as real.
 REAL = 1e-7
 #: Start-system file format; files of another format are rebuilt.
@@ -382,11 +378,16 @@ def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
     finite = np.all(np.isfinite(X), axis=1)
     Xr = X.copy()
     cond = np.full(X.shape[0], np.inf)
+    step = np.full(X.shape[0], np.inf)
     if np.any(finite):
         with np.errstate(all="ignore"):
-            ref, _, cnd = assembled.newton(X[finite])
-        Xr[finite] = ref
-        cond[finite] = cnd
+            ref, stp, cnd = assembled.newton(X[finite])
+        Xr[finite], step[finite], cond[finite] = ref, stp, cnd
+        slow = np.flatnonzero(finite & ~(step <= CONVERGED))
+        if slow.size:  # linear convergence near an ill-conditioned solution: give it time
+            with np.errstate(all="ignore"):
+                ref, stp, cnd = assembled.newton(Xr[slow], iters=MORE_NEWTON)
+            Xr[slow], step[slow], cond[slow] = ref, stp, cnd
     with np.errstate(all="ignore"):
         err = assembled.backward_error(Xr)
     ref_norm = _reference_norm(np.asarray(p, dtype=complex), chart.arch.size)
@@ -400,7 +401,7 @@ def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
         if np.linalg.norm(w) <= 1e-8 * ref_norm:
             status.append("zero")
             continue
-        if err[i] > BACKWARD_ERROR:
+        if not (err[i] <= BACKWARD_ERROR and step[i] <= CONVERGED):
             status.append("failed")
             continue
         if cond[i] > SINGULAR:
