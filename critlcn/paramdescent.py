@@ -19,7 +19,7 @@ from critlcn.data import QuadraticLoss, quadratic_loss, synth
 from critlcn.endtoend import end_to_end, end_to_end_jacobian, terms
 from critlcn.errors import CritlcnError
 
-__all__ = ["descend", "jacobian_rank", "Limit", "DescentExperiment", "experiment", "render_descent"]
+__all__ = ["descend", "descend_batch", "jacobian_rank", "Limit", "DescentExperiment", "experiment", "render_descent"]
 
 #: Relative singular value under which the Jacobian of ``μ`` at a limit of
 #: gradient descent counts as rank deficient (limits are accurate to ~1e-9 in
@@ -35,28 +35,42 @@ def _split(arch, theta):
     return [theta[cuts[i] : cuts[i + 1]] for i in range(arch.layers)]
 
 
-def _value_and_gradient(arch: Architecture, loss, theta):
-    """``L(θ)`` and its gradient from the monomials of ``μ`` (`critlcn.endtoend.terms`):
-    fast enough for thousands of steps."""
+def _values_and_gradients(arch: Architecture, Q, b, c0, theta):
+    """``L`` and its gradient for a batch: ``theta`` (R, n), each run with its
+    own quadratic loss ``(Q[r], b[r], c0[r])``, from the monomials of ``μ``
+    (`critlcn.endtoend.terms`)."""
     idx, target = terms(arch)
     cuts = np.cumsum([0] + list(arch.layer_entries))
-    vals = np.stack([theta[cuts[i] + idx[:, i]] for i in range(arch.layers)], axis=1)  # (T, L)
+    R = theta.shape[0]
+    vals = np.stack([theta[:, cuts[i] + idx[:, i]] for i in range(arch.layers)], axis=2)  # (R, T, L)
     # products of all factors but one, by prefix and suffix products (no division by zero)
-    pre = np.cumprod(np.concatenate([np.ones((vals.shape[0], 1)), vals[:, :-1]], axis=1), axis=1)
-    suf = np.cumprod(np.concatenate([np.ones((vals.shape[0], 1)), vals[:, ::-1][:, :-1]], axis=1), axis=1)[:, ::-1]
+    ones = np.ones((R, vals.shape[1], 1))
+    pre = np.cumprod(np.concatenate([ones, vals[:, :, :-1]], axis=2), axis=2)
+    suf = np.cumprod(np.concatenate([ones, vals[:, :, ::-1][:, :, :-1]], axis=2), axis=2)[:, :, ::-1]
     excl = pre * suf
-    w = np.bincount(target, weights=excl[:, 0] * vals[:, 0], minlength=arch.size)
-    g = loss.gradient(w)
-    grad = np.zeros(cuts[-1])
+    full = excl[:, :, 0] * vals[:, :, 0]  # (R, T)
+    onehot = np.zeros((vals.shape[1], arch.size))
+    onehot[np.arange(vals.shape[1]), target] = 1
+    w = full @ onehot  # (R, size)
+    Qw = np.einsum("rij,rj->ri", Q, w)
+    value = np.einsum("ri,ri->r", w, Qw) - 2 * np.einsum("ri,ri->r", b, w) + c0
+    g = 2 * (Qw - b)  # (R, size)
+    gt = g[:, target]  # (R, T)
+    grad = np.zeros_like(theta)
     for i in range(arch.layers):
-        grad[cuts[i]:cuts[i + 1]] = np.bincount(idx[:, i], weights=g[target] * excl[:, i],
-                                                minlength=arch.layer_entries[i])
-    return loss.value(w), grad
+        sel = np.zeros((vals.shape[1], arch.layer_entries[i]))
+        sel[np.arange(vals.shape[1]), idx[:, i]] = 1
+        grad[:, cuts[i]:cuts[i + 1]] = (gt * excl[:, :, i]) @ sel
+    return value, grad
+
+
+def _stack(losses):
+    return (np.array([l.Q for l in losses]), np.array([l.b for l in losses]), np.array([l.c0 for l in losses]))
 
 
 def descend(arch: Architecture, loss, theta0, *, max_steps: int = 20000, gtol: float = 1e-9):
-    """Gradient descent with a backtracking step from ``theta0`` (flattened
-    filters, layer 1 first); returns ``(theta, steps, gradient norm)``.
+    """Gradient descent with a backtracking (Armijo) step from ``theta0``
+    (flattened filters, layer 1 first); returns ``(theta, steps, gradient norm)``.
 
     Examples
     --------
@@ -66,22 +80,39 @@ def descend(arch: Architecture, loss, theta0, *, max_steps: int = 20000, gtol: f
     >>> bool(loss.value(end_to_end(arch, _split(arch, theta))) < 1e-12)
     True
     """
+    th, st, gn = descend_batch(arch, [loss], np.atleast_2d(np.asarray(theta0, dtype=float)), max_steps=max_steps,
+                               gtol=gtol)
+    return th[0], int(st[0]), float(gn[0])
+
+
+def descend_batch(arch: Architecture, losses, theta0, *, max_steps: int = 20000, gtol: float = 1e-9):
+    """`descend` for many runs at once (run ``r`` on ``losses[r]`` from
+    ``theta0[r]``); each run keeps its own step size and stops on its own."""
+    Q, b, c0 = _stack(losses)
     theta = np.array(theta0, dtype=float)
-    f, g = _value_and_gradient(arch, loss, theta)
-    step = 0.1
-    for it in range(1, max_steps + 1):
-        gn = float(np.linalg.norm(g))
-        if gn < gtol:
-            return theta, it - 1, gn
-        while True:
-            trial = theta - step * g
-            ft, gt = _value_and_gradient(arch, loss, trial)
-            if ft <= f - 0.5 * step * gn * gn or step < 1e-14:
-                break
-            step /= 2
-        theta, f, g = trial, ft, gt
-        step *= 1.5
-    return theta, max_steps, float(np.linalg.norm(g))
+    R = theta.shape[0]
+    f, g = _values_and_gradients(arch, Q, b, c0, theta)
+    step = np.full(R, 0.1)
+    steps = np.zeros(R, dtype=int)
+    active = np.ones(R, dtype=bool)
+    for _ in range(max_steps):
+        gn = np.linalg.norm(g, axis=1)
+        active &= gn >= gtol
+        if not active.any():
+            break
+        a = np.flatnonzero(active)
+        pending = a
+        while pending.size:
+            trial = theta[pending] - step[pending, None] * g[pending]
+            ft, gt = _values_and_gradients(arch, Q[pending], b[pending], c0[pending], trial)
+            ok = (ft <= f[pending] - 0.5 * step[pending] * gn[pending] ** 2) | (step[pending] < 1e-14)
+            acc = pending[ok]
+            theta[acc], f[acc], g[acc] = trial[ok], ft[ok], gt[ok]
+            step[pending[~ok]] /= 2
+            pending = pending[~ok]
+        step[a] *= 1.5
+        steps[a] += 1
+    return theta, steps, np.linalg.norm(g, axis=1)
 
 
 def jacobian_rank(arch: Architecture, theta, tol: float = RANK_TOL) -> int:
@@ -197,11 +228,13 @@ def experiment(arch: Architecture, runs: int, *, seed: int = 0, targets: int | N
     lists = {}
     limits = []
     dim = arch.function_space_dimension
+    owner = [run % targets for run in range(runs)]
+    theta0 = init_scale * rng.normal(size=(runs, sum(arch.layer_entries)))
+    thetas, steps, gns = descend_batch(arch, [losses[t] for t in owner], theta0, max_steps=max_steps)
     for run in range(runs):
-        t = run % targets
+        t = owner[run]
         loss = losses[t]
-        theta0 = init_scale * rng.normal(size=sum(arch.layer_entries))
-        theta, steps, gn = descend(arch, loss, theta0, max_steps=max_steps)
+        theta = thetas[run]
         w = end_to_end(arch, _split(arch, theta)).ravel()
         rank = jacobian_rank(arch, theta)
         on_list = None
@@ -211,7 +244,7 @@ def experiment(arch: Architecture, runs: int, *, seed: int = 0, targets: int | N
                 lists[t] = np.array([p.end_to_end for p in res.points]).reshape(-1, arch.size)
             ends = lists[t]
             on_list = bool(ends.size and np.min(np.linalg.norm(ends - w, axis=1)) <= MATCH_TOL * max(1.0, np.linalg.norm(w)))
-        limits.append(Limit(t, float(loss.value(w)), gn, steps, rank, rank == dim, on_list))
+        limits.append(Limit(t, float(loss.value(w)), float(gns[run]), int(steps[run]), rank, rank == dim, on_list))
     return DescentExperiment(arch, int(seed), runs, targets, samples, float(init_scale), tuple(limits), data_model)
 
 
