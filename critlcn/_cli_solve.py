@@ -303,6 +303,26 @@ systems.add_command(_build_command("build"))
 build_cache = _build_command("build-cache")
 
 
+@systems.command("params", cls=KCommand)
+@k_option()
+@strides_option()
+@click.option("--rebuild", is_flag=True, help="rebuild even a usable cache file")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="cache folder (default: the package's paramsystems/)")
+@friendly
+def systems_params(k, strides, rebuild, directory):
+    """Build or check the parameter-space start system of one architecture
+    (strides, D-dim; monodromy until the Segre number is reached)."""
+    from critlcn.paramspace import cache_path, get_start, load_start
+
+    arch = _arch(k, strides)
+    cached = None if rebuild else load_start(arch, directory)
+    status = "cached" if cached is not None and cached.count == arch.segre_number else "built"
+    st = get_start(arch, directory, rebuild=rebuild)
+    emit(f"{arch.label()}: {st.count} start solutions (Segre number {arch.segre_number}), {status}: "
+         f"{cache_path(arch, directory)}", None)
+
+
 @click.group("data")
 def data():
     """Datasets: synthetic data for a given architecture."""

@@ -732,8 +732,8 @@ def get_start(arch: Architecture, directory: str | None = None, *, rebuild: bool
     if not quiet:
         print(f"critlcn: no cached start system for {arch.label()}: building it now by monodromy "
               f"({arch.segre_number} solutions, the Segre number); build it ahead with "
-              f"critlcn solve --method parameters on any data for this architecture, which caches it in "
-              f"{cache_path(arch, directory)}", file=sys.stderr, flush=True)
+              f"critlcn systems params --k {' '.join('x'.join(map(str, f)) for f in arch.formats)} "
+              f"--s {' '.join(map(str, arch.strides))} (cached in {cache_path(arch, directory)})", file=sys.stderr, flush=True)
     rng = np.random.default_rng(_build_seed(arch))
     last = None
     for _attempt in range(3):

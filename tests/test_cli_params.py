@@ -106,3 +106,13 @@ def test_data_of_the_wrong_shape_for_the_strides(run_cli, datasets, tmp_path):
     assert r.returncode == 2 and "regenerate the data" in r.stderr and not out.exists()
     r = run_cli("solve", "--k", "2x2", "2x1", "--data", datasets["strided"], "--output", out)
     assert r.returncode == 2 and "order 3" in r.stderr and not out.exists()
+
+
+def test_systems_params_builds_and_says_so_on_stderr(run_cli, tmp_path):
+    r = run_cli("systems", "params", "--k", "2", "2", "2", "--s", "1", "2", "1", "--dir", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "34 start solutions" in r.stdout and "built" in r.stdout
+    # before building, stderr says which architecture, how many solutions and how to build ahead
+    assert "k=(2,2,2),s=(1,2,1)" in r.stderr and "34 solutions" in r.stderr and "critlcn systems params" in r.stderr
+    r = run_cli("systems", "params", "--k", "2", "2", "2", "--s", "1", "2", "1", "--dir", tmp_path)
+    assert "cached" in r.stdout and r.stderr == ""
