@@ -17,8 +17,8 @@ STRIDED = [((2, 2), (2, 1), 6), ((3, 2), (2, 1), 10), ((3, 2), (3, 1), 10), ((2,
 DDIM = [(((2, 2), (2, 1)), 14), (((2, 1), (1, 2)), 6)]
 
 
-def _data(arch, seed, samples=30):
-    ds = synth(arch, samples, np.random.default_rng(seed), noise=0.5)
+def _data(arch, seed, samples=30, noise=0.5):
+    ds = synth(arch, samples, np.random.default_rng(seed), noise=noise)
     return ds, quadratic_loss(ds, arch)
 
 
@@ -173,16 +173,20 @@ def _class_key(filters):
     return np.concatenate([np.asarray(filters[0], dtype=float) * scale] + out)
 
 
-@pytest.mark.parametrize("k", [(2, 2), (3, 2), (2, 2, 2), (3, 3), (4, 2), (3, 2, 2)])
-def test_stride_one_cross_check_with_the_stratified_method(k):
+@pytest.mark.parametrize("k,data", [((2, 2), (11, 30, 0.5)), ((3, 2), (11, 30, 0.5)), ((2, 2, 2), (11, 30, 0.5)),
+                                    ((3, 3), (11, 30, 0.5)), ((4, 2), (11, 30, 0.5)), ((3, 2, 2), (11, 30, 0.5)),
+                                    # three solutions with a filter near its chart's boundary (unscaled
+                                    # condition 1e14): valid, and real
+                                    ((3, 2, 2), (0, 40, 0.3))])
+def test_stride_one_cross_check_with_the_stratified_method(k, data):
     from critlcn.critical import solve as stratified
     from critlcn.degrees import assignment_count
     from critlcn.lift import lift
 
     arch = Architecture(k)
-    ds, loss = _data(arch, 11)
-    res = paramspace.solve(arch, loss, ds, seed=11)
-    strata = stratified(arch, loss, ds, all_strata=True, seed=11)
+    ds, loss = _data(arch, *data)
+    res = paramspace.solve(arch, loss, ds, seed=data[0])
+    strata = stratified(arch, loss, ds, all_strata=True, seed=data[0])
     assert strata.complete
     # complex count: Σ_λ N(λ, μ) · (valid solutions on Δ_λ) = Segre number = parameter-space count
     by_strata = sum(assignment_count(st.partition, arch.bins) * st.valid for st in strata.strata)
