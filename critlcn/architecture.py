@@ -124,9 +124,18 @@ class Architecture:
 
     @property
     def sparse(self) -> bool:
-        """True when an inner stride ``s_i`` (``i < L``) exceeds one: the
-        end-to-end filter is a sparse product (MATH.md §9)."""
-        return any(s > 1 for s in self.strides[:-1])
+        """True when the end-to-end filter is a sparse product (MATH.md §9): a
+        stride above one before the last layer with more than one weight
+        (one-weight layers only rescale, so their strides pass to the layer
+        before them).
+
+        Examples
+        --------
+        >>> Architecture((3, 2), (2, 1)).sparse, Architecture((3, 1), (2, 1)).sparse
+        (True, False)
+        """
+        kept, lead = self._nontrivial()
+        return bool(kept) and (lead > 1 or any(s > 1 for _, s in kept[:-1]))
 
     @property
     def layer_offsets(self) -> tuple[int, ...]:

@@ -32,7 +32,7 @@ def architecture_summary(arch) -> dict:
         "label": arch.label(),
         "filter_size": arch.size,
         "degree": arch.degree,
-        "e": arch.e,
+        "e": arch.e if arch.axes == 1 else None,
         "filling": arch.filling,
         "function_space_dimension": arch.function_space_dimension,
         "ambient_dimension": arch.ambient_dimension,
