@@ -57,8 +57,9 @@ def _why_no_strata(arch) -> str:
                 "root multiplicities of stride one does not describe the function space; with all inner strides > 1 "
                 "every non-zero critical point maps to a smooth interior point (MATH.md §9). Critical points are "
                 "found in parameter space, Segre number of them for generic data.")
-    return ("only the last stride exceeds one: the function space is that of stride one, but the data's windows "
-            "are taken at the end-to-end stride; critical points are found in parameter space (MATH.md §9).")
+    return ("no stride above one acts between two layers with more than one weight: the function space is that of "
+            "stride one, but the data's windows are taken at the end-to-end stride; critical points are found in "
+            "parameter space (MATH.md §9).")
 
 
 def _summary_lines(arch) -> list[str]:
