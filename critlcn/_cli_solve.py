@@ -197,7 +197,7 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
                            "use --method parameters (MATH.md §9)")
     if method == "parameters":
         bad = [name for name, given in (("--all-strata", all_strata), ("--init", init_path), ("--no-lift", no_lift),
-                                        ("--scheduler", scheduler)) if given]
+                                        ("--scheduler", scheduler), ("--jobs", jobs > 1)) if given]
         if bad:
             raise CritlcnError(f"{', '.join(bad)} only apply to --method strata; drop {' and '.join(bad)}")
     ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
