@@ -199,7 +199,7 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
         bad = [name for name, given in (("--all-strata", all_strata), ("--init", init_path), ("--no-lift", no_lift),
                                         ("--scheduler", scheduler), ("--jobs", jobs > 1)) if given]
         if bad:
-            raise CritlcnError(f"{', '.join(bad)} only apply to --method strata; drop {' and '.join(bad)}")
+            raise CritlcnError(f"{', '.join(bad)}: for --method strata only (the parameter-space solver runs in one process); drop {' and '.join(bad)}")
     ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
     if method == "parameters":
         from critlcn._cli_params import render_params
