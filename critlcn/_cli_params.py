@@ -29,8 +29,8 @@ def _rows(result):
 
 def _stats_rows(result):
     s = result.stats
-    head = ["tracked", "valid", "expected", "real", "w = 0", "failed", "re-tracked"]
-    return head, [[s.tracked, s.valid, s.expected, s.real, s.zero, s.failed, s.retracked]]
+    head = ["tracked", "valid", "expected", "real", "spurious", "failed", "re-tracked"]
+    return head, [[s.tracked, s.valid, s.expected, s.real, s.spurious, s.failed, s.retracked]]
 
 
 def render_params(result, fmt: str) -> str:

@@ -308,7 +308,7 @@ build_cache = _build_command("build-cache")
 @strides_option()
 @click.option("--rebuild", is_flag=True, help="rebuild even a usable cache file")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-              help="cache folder (default: the package's paramsystems/)")
+              help="cache folder (default: the package's data/param_start_systems/)")
 @friendly
 def systems_params(k, strides, rebuild, directory):
     """Build or check the parameter-space start system of one architecture

@@ -230,7 +230,7 @@ def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = 
         # windows[n, r, j] = x_n[r + j]: the rows of the Toeplitz product W x_n
         windows = np.stack([X[:, r : r + k] for r in range(d_out)], axis=1)
     else:
-        from critlcn.endtoend import windows as strided_windows
+        from critlcn.convolution import windows as strided_windows
 
         windows = strided_windows(arch, X)
     Yf = Y.reshape(n, d_out)
@@ -359,7 +359,7 @@ def synth(
     if arch.stride_one:
         d0 = 2 * k if d0 is None else int(np.ravel(d0)[0]) if np.size(d0) == 1 else d0
         if not isinstance(d0, (int, np.integer)):
-            raise CritlcnError(f"input size {d0} must be one number for 1-D filters, e.g. --d0 12")
+            raise CritlcnError(f"`d0` = {d0} must be one number for 1-D filters, e.g. 12", parameter="d0")
         if d0 < k:
             raise CritlcnError(f"input size {d0} is below the filter size {k}: choose d0 >= {k}")
         shape = (int(d0),)
@@ -372,8 +372,8 @@ def synth(
             shape = tuple(int(v) for v in np.atleast_1d(d0))
             if len(shape) != arch.axes:
                 raise CritlcnError(
-                    f"input size {d0} has {len(shape)} axes but {arch.label()} has {arch.axes}-dimensional filters; "
-                    f"give {arch.axes} sizes"
+                    f"`d0` = {d0} has {len(shape)} axes but {arch.label()} has {arch.axes}-dimensional filters; "
+                    f"give {arch.axes} sizes", parameter="d0"
                 )
         need = arch.min_input()
         if any(a < b for a, b in zip(shape, need)):
@@ -393,7 +393,7 @@ def synth(
         W = toeplitz(teacher, shape[0])
         Y = X @ W.T + noise * rng.normal(size=(samples, shape[0] - k + 1))
     else:
-        from critlcn.endtoend import windows
+        from critlcn.convolution import windows
 
         out = arch.layer_sizes(shape if arch.axes > 1 else shape[0])[-1]
         out = out if arch.axes > 1 else (out,)

@@ -19,7 +19,15 @@ from typing import Sequence
 
 import numpy as np
 
-from critlcn.convolution import all_but_one, batch_correlate, convolution_matrix, end_to_end
+from critlcn.convolution import (
+    all_but_one,
+    batch_correlate,
+    convolution_matrix,
+    end_to_end,
+    network_filter,
+    network_jacobian,
+    offsets,
+)
 from critlcn.results import HessianType
 
 __all__ = [
@@ -31,6 +39,8 @@ __all__ = [
     "scaling_directions",
     "scaling_complement",
     "classify_hessian",
+    "network_gradient",
+    "network_hessian",
     "EIGEN_TOL",
     "GRADIENT_TOL",
 ]
@@ -215,4 +225,72 @@ def classify_hessian(H: np.ndarray, scaling: np.ndarray, *, tol: float = EIGEN_T
     else:
         kind = HessianType.DEGENERATE
     return kind, neg, eig
+
+
+# ---------------------------------------------------------------------------
+# any architecture (strides, D-dimensional filters): μ by offsets
+
+
+def _split(arch, theta) -> list[np.ndarray]:
+    cuts = np.cumsum([0] + list(arch.layer_entries))
+    theta = np.asarray(theta)
+    return [theta[cuts[i] : cuts[i + 1]] for i in range(arch.layers)]
+
+
+def network_gradient(arch, loss, theta) -> np.ndarray:
+    """Gradient of ``L = ℓ ∘ μ`` at the flattened filters ``theta`` (layer 1
+    first) of any architecture: ``J_μᵀ ∇ℓ(μ(θ))`` (`network_jacobian`).
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.data import QuadraticLoss
+    >>> arch = Architecture((2, 2), (2, 1))
+    >>> network_gradient(arch, QuadraticLoss(np.eye(4), np.zeros(4), 0.0), np.zeros(4)).tolist()
+    [0.0, 0.0, 0.0, 0.0]
+    """
+    ws = _split(arch, theta)
+    w = network_filter(arch, ws).ravel()
+    return network_jacobian(arch, ws).T @ loss.gradient(w)
+
+
+def network_hessian(arch, loss, theta) -> np.ndarray:
+    """Hessian of ``L = ℓ ∘ μ`` at ``theta`` for any architecture:
+    ``2 J_μᵀ Q J_μ + Σ_n ∂_n ℓ · ∇²μ_n``, the second derivatives of the
+    multilinear ``μ`` taken exactly: ``∂²μ/∂w_i[a]∂w_j[b]`` is the product of
+    the other layers shifted by the two entries' offsets.
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.data import QuadraticLoss
+    >>> arch = Architecture((2, 2), (2, 1))
+    >>> H = network_hessian(arch, QuadraticLoss(np.eye(4), np.ones(4), 0.0), np.zeros(4))
+    >>> float(H[0, 2]), float(H[0, 0])
+    (-2.0, 0.0)
+    """
+    ws = _split(arch, theta)
+    w = network_filter(arch, ws).ravel()
+    J = network_jacobian(arch, ws)
+    g = loss.gradient(w).reshape(arch.end_format)
+    H = 2 * J.T @ loss.Q @ J
+    cuts = np.cumsum([0] + list(arch.layer_entries))
+    offs = offsets(arch)
+    K = arch.end_format
+    for i in range(arch.layers):
+        for j in range(i + 1, arch.layers):
+            # entry 0 of every filter sits at the origin: unit filters there
+            # leave the product R of the other layers
+            part = [np.eye(1, n).ravel() if m in (i, j) else v
+                    for m, (v, n) in enumerate(zip(ws, arch.layer_entries))]
+            R = network_filter(arch, part)
+            for a, oa in enumerate(offs[i]):
+                for b, ob in enumerate(offs[j]):
+                    o = oa + ob
+                    src = tuple(slice(int(x), int(n)) for n, x in zip(K, o))
+                    dst = tuple(slice(0, int(n - x)) for n, x in zip(K, o))
+                    val = float(np.sum(g[src] * R[dst]))
+                    H[cuts[i] + a, cuts[j] + b] += val
+                    H[cuts[j] + b, cuts[i] + a] += val
+    return H
 

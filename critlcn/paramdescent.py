@@ -16,7 +16,7 @@ import numpy as np
 
 from critlcn.architecture import Architecture
 from critlcn.data import QuadraticLoss, quadratic_loss, synth
-from critlcn.endtoend import end_to_end, end_to_end_jacobian, terms
+from critlcn.convolution import network_filter, network_jacobian, terms
 from critlcn.errors import CritlcnError
 
 __all__ = ["descend", "descend_batch", "jacobian_rank", "Limit", "DescentExperiment", "experiment", "render_descent"]
@@ -38,7 +38,7 @@ def _split(arch, theta):
 def _values_and_gradients(arch: Architecture, Q, b, c0, theta):
     """``L`` and its gradient for a batch: ``theta`` (R, n), each run with its
     own quadratic loss ``(Q[r], b[r], c0[r])``, from the monomials of ``μ``
-    (`critlcn.endtoend.terms`)."""
+    (`critlcn.convolution.terms`)."""
     idx, target = terms(arch)
     cuts = np.cumsum([0] + list(arch.layer_entries))
     R = theta.shape[0]
@@ -77,7 +77,7 @@ def descend(arch: Architecture, loss, theta0, *, max_steps: int = 20000, gtol: f
     >>> arch = Architecture((2, 2), (2, 1))
     >>> loss = QuadraticLoss(np.eye(4), np.array([1.0, 2.0, 3.0, 6.0]), 50.0)
     >>> theta, steps, g = descend(arch, loss, np.array([0.5, 0.5, 0.5, 0.5]), max_steps=3000)
-    >>> bool(loss.value(end_to_end(arch, _split(arch, theta))) < 1e-12)
+    >>> bool(loss.value(network_filter(arch, _split(arch, theta))) < 1e-12)
     True
     """
     th, st, gn = descend_batch(arch, [loss], np.atleast_2d(np.asarray(theta0, dtype=float)), max_steps=max_steps,
@@ -123,7 +123,7 @@ def jacobian_rank(arch: Architecture, theta, tol: float = RANK_TOL) -> int:
     >>> jacobian_rank(Architecture((2, 2)), np.array([1.0, 2.0, 1.0, 2.0]))  # w_1 = w_2: a double root
     2
     """
-    sv = np.linalg.svd(end_to_end_jacobian(arch, _split(arch, np.asarray(theta))), compute_uv=False)
+    sv = np.linalg.svd(network_jacobian(arch, _split(arch, np.asarray(theta))), compute_uv=False)
     return int(np.sum(sv > tol * sv[0])) if sv.size and sv[0] > 0 else 0
 
 
@@ -176,7 +176,7 @@ class DescentExperiment:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        from critlcn.paramspace import _versions
+        from critlcn.results import versions
 
         a = self.architecture
         return {"architecture": {**a.to_dict(), "label": a.label()}, "seed": self.seed, "runs": self.runs,
@@ -186,7 +186,7 @@ class DescentExperiment:
                 "limits": [dict(target=l.target, loss=l.loss, gradient_norm=l.gradient_norm, steps=l.steps,
                                 jacobian_rank=l.jacobian_rank, smooth_interior=l.smooth_interior, on_list=l.on_list)
                            for l in self.limits],
-                "versions": dict(_versions())}
+                "versions": dict(versions())}
 
 
 def experiment(arch: Architecture, runs: int, *, seed: int = 0, targets: int | None = None, samples: int = 50,
@@ -211,14 +211,14 @@ def experiment(arch: Architecture, runs: int, *, seed: int = 0, targets: int | N
     from critlcn.paramspace import solve
 
     if runs < 1:
-        raise CritlcnError(f"--runs must be at least 1, got {runs}")
+        raise CritlcnError(f"`runs` must be at least 1, got {runs}", parameter="runs")
     targets = runs if targets is None else int(targets)
     if targets < 1:
-        raise CritlcnError(f"--targets must be at least 1, got {targets}")
+        raise CritlcnError(f"`targets` must be at least 1, got {targets}", parameter="targets")
     rng = np.random.default_rng(seed)
     losses = []
     if data_model not in ("gaussian", "whitened"):
-        raise CritlcnError(f"unknown data model {data_model!r}: use gaussian or whitened")
+        raise CritlcnError(f"unknown `data_model` {data_model!r}: use gaussian or whitened", parameter="data_model")
     for _ in range(targets):
         target = rng.normal(size=arch.size)
         if data_model == "whitened":
@@ -235,7 +235,7 @@ def experiment(arch: Architecture, runs: int, *, seed: int = 0, targets: int | N
         t = owner[run]
         loss = losses[t]
         theta = thetas[run]
-        w = end_to_end(arch, _split(arch, theta)).ravel()
+        w = network_filter(arch, _split(arch, theta)).ravel()
         rank = jacobian_rank(arch, theta)
         on_list = None
         if t < match:

@@ -6,12 +6,12 @@ with ``A_i`` a Haar-random unitary matrix: the random affine chart
 ``a_i · w_i = 1`` with ``a_i`` the first row of ``A_i^H``, which removes the
 scaling. Equations: ``½ ∂L/∂x_v = (Q w − b) · ∂w/∂x_v = 0`` for the
 ``Σ_i weights_i − (L − 1)`` unknowns ``x``, with ``w = μ(w_1, …, w_L)`` the
-end-to-end filter (`critlcn.endtoend`). They are linear and homogeneous in
+end-to-end filter (`critlcn.convolution.network_filter`). They are linear and homogeneous in
 the data ``p = (Q_ij for i ≤ j, b)``, so the coefficient-parameter homotopy of
 MATH.md §6 applies; a start system (all solutions at generic complex ``p0``)
 depends only on the architecture and is built once by monodromy until the
 number of valid solutions equals the Segre number (MATH.md §10), then cached
-in ``critlcn/paramsystems/``.
+in ``critlcn/data/param_start_systems/``.
 
 A solution is *valid* when it is finite, nonsingular and ``w ≠ 0``
 (``w_1 ≠ 0``: the chart already excludes ``w_i = 0`` for ``i ≥ 2``).
@@ -30,11 +30,12 @@ import numpy as np
 
 from critlcn import homotopy
 from critlcn.architecture import Architecture
-# one set of thresholds for every end point, stratified or parameter space
-from critlcn.critical import BACKWARD_ERROR, CONVERGED, DIVERGED, DUPLICATE, MORE_NEWTON
-from critlcn.endtoend import end_to_end, end_to_end_jacobian, offsets
+from critlcn.convolution import network_filter, network_jacobian, offsets
+from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma, repair_paths
 from critlcn.errors import CritlcnError
-from critlcn.systems import Assembled, parameters, random_parameters
+from critlcn.landscape import EIGEN_TOL, classify_hessian, network_gradient, network_hessian, scaling_directions
+from critlcn.results import HessianType, versions
+from critlcn.systems import Assembled, complex_from_json, complex_to_json, parameters, random_parameters
 
 __all__ = [
     "ParamChart",
@@ -43,6 +44,7 @@ __all__ = [
     "ParamSystem",
     "param_system",
     "classify",
+    "real_representative",
     "ParamStart",
     "build_start",
     "get_start",
@@ -55,8 +57,6 @@ __all__ = [
     "track_all",
     "solve",
     "analyse_point",
-    "loss_gradient",
-    "loss_hessian",
 ]
 
 #: Condition number (columns scaled by ``max(1, |x_j|)``, rows normalised)
@@ -157,17 +157,7 @@ class ParamChart:
 
     def to_dict(self) -> dict:
         """JSON-ready form (complex numbers as ``[re, im]`` pairs)."""
-        return {"matrices": [_c2j(A) for A in self.matrices]}
-
-
-def _c2j(arr) -> list:
-    arr = np.asarray(arr, dtype=complex)
-    return np.stack([arr.real, arr.imag], axis=-1).tolist()
-
-
-def _j2c(data) -> np.ndarray:
-    arr = np.asarray(data, dtype=float)
-    return arr[..., 0] + 1j * arr[..., 1]
+        return {"matrices": [complex_to_json(A) for A in self.matrices]}
 
 
 def random_param_chart(arch: Architecture, rng: np.random.Generator) -> ParamChart:
@@ -333,26 +323,6 @@ def param_system(chart: ParamChart) -> ParamSystem:
 # end points
 
 
-@dataclass(frozen=True)
-class Endpoints:
-    """Refined end points and what became of each: ``'valid'``,
-    ``'duplicate'``, ``'zero'`` (``w = 0``, excluded), ``'singular'`` or
-    ``'failed'`` (diverged or did not converge)."""
-
-    points: np.ndarray
-    status: tuple[str, ...]
-
-    @property
-    def valid(self) -> np.ndarray:
-        """The distinct valid solutions."""
-        mask = np.array([s == "valid" for s in self.status], dtype=bool)
-        return self.points[mask] if mask.size else self.points
-
-    def count(self, status: str) -> int:
-        """How many end points have ``status``."""
-        return sum(1 for s in self.status if s == status)
-
-
 def _reference_norm(p, size: int) -> float:
     iu, ju = np.triu_indices(size)
     Q = np.zeros((size, size), dtype=complex)
@@ -366,7 +336,9 @@ def _reference_norm(p, size: int) -> float:
 
 
 def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
-    """Refine ``points`` by Newton's method and sort them (see `Endpoints`).
+    """Refine ``points`` by Newton's method and sort them with
+    `critlcn.endpoints.classify_endpoints`; *spurious* here means ``w = 0``
+    (the excluded component ``w_1 = 0``) or singular (`SINGULAR`).
 
     Examples
     --------
@@ -376,48 +348,17 @@ def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
     ('failed',)
     """
     chart = assembled.system.chart
-    X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
-    if X.shape[0] == 0:
-        return Endpoints(X, ())
-    finite = np.all(np.isfinite(X), axis=1)
-    Xr = X.copy()
-    cond = np.full(X.shape[0], np.inf)
-    step = np.full(X.shape[0], np.inf)
-    if np.any(finite):
-        with np.errstate(all="ignore"):
-            ref, stp, cnd = assembled.newton(X[finite])
-        Xr[finite], step[finite], cond[finite] = ref, stp, cnd
-        slow = np.flatnonzero(finite & ~(step <= CONVERGED))
-        if slow.size:  # linear convergence near an ill-conditioned solution: give it time
-            with np.errstate(all="ignore"):
-                ref, stp, cnd = assembled.newton(Xr[slow], iters=MORE_NEWTON)
-            Xr[slow], step[slow], cond[slow] = ref, stp, cnd
-    with np.errstate(all="ignore"):
-        err = assembled.backward_error(Xr)
-        cond = _scaled_condition(assembled, Xr, finite)
     ref_norm = _reference_norm(np.asarray(p, dtype=complex), chart.arch.size)
-    kept = [] if known is None else [np.asarray(k) for k in np.atleast_2d(known) if np.size(k)]
-    status = []
-    for i, x in enumerate(Xr):
-        if not (finite[i] and np.all(np.isfinite(x)) and np.max(np.abs(x)) <= DIVERGED):
-            status.append("failed")
-            continue
-        w = end_to_end(chart.arch, chart.filters(x))
+
+    def spurious(x) -> bool:
+        w = network_filter(chart.arch, chart.filters(x))
         if np.linalg.norm(w) <= 1e-8 * ref_norm:
-            status.append("zero")
-            continue
-        if not (err[i] <= BACKWARD_ERROR and step[i] <= CONVERGED):
-            status.append("failed")
-            continue
-        if cond[i] > SINGULAR:
-            status.append("singular")
-            continue
-        if any(np.linalg.norm(x - k) <= DUPLICATE * (1 + np.linalg.norm(x)) for k in kept):
-            status.append("duplicate")
-            continue
-        kept.append(x)
-        status.append("valid")
-    return Endpoints(Xr, tuple(status))
+            return True
+        with np.errstate(all="ignore"):
+            return bool(_scaled_condition(assembled, x[None, :], np.array([True]))[0] > SINGULAR)
+
+    X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
+    return classify_endpoints(assembled, X, spurious=spurious, known=known)
 
 
 def _scaled_condition(assembled, X, finite) -> np.ndarray:
@@ -440,11 +381,6 @@ def _track(system: ParamSystem, p_from, p_to, points, gamma: complex, seed: int,
     target = system.assemble(p_to).polynomials()
     ends = homotopy.track(target, start, points, system.chart.names(), gamma=gamma, seed=seed, precision=precision)
     return np.array([e.point for e in ends]).reshape(-1, n)
-
-
-def _gamma(rng: np.random.Generator) -> complex:
-    a = rng.uniform(0, 2 * np.pi)
-    return complex(np.cos(a), np.sin(a))
 
 
 # ---------------------------------------------------------------------------
@@ -486,8 +422,8 @@ class ParamStart:
             "segre_number": arch.segre_number,
             "unknowns": self.chart.names(),
             "chart": self.chart.to_dict(),
-            "parameters": _c2j(self.parameters),
-            "solutions": _c2j(self.solutions),
+            "parameters": complex_to_json(self.parameters),
+            "solutions": complex_to_json(self.solutions),
             "count": self.count,
             "provenance": dict(self.provenance),
         }
@@ -505,8 +441,8 @@ class ParamStart:
             raise CritlcnError("parameter-space start system checksum does not match its content")
         if data.get("architecture") != arch.to_dict():
             raise CritlcnError(f"start system is for {data.get('architecture')}, not {arch.label()}")
-        chart = ParamChart(arch, tuple(_j2c(A) for A in data["chart"]["matrices"]))
-        out = cls(chart, _j2c(data["parameters"]), _j2c(data["solutions"]).reshape(-1, chart.unknowns),
+        chart = ParamChart(arch, tuple(complex_from_json(A) for A in data["chart"]["matrices"]))
+        out = cls(chart, complex_from_json(data["parameters"]), complex_from_json(data["solutions"]).reshape(-1, chart.unknowns),
                   tuple(data.get("provenance", {}).items()))
         system = param_system(chart)
         if out.count != data["count"] or out.parameters.shape != (system.n_params,):
@@ -523,8 +459,8 @@ def _content_hash(body: dict) -> str:
 
 
 def cache_dir() -> str:
-    """Folder of the shipped parameter-space start systems (``critlcn/paramsystems/``)."""
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "paramsystems")
+    """Folder of the shipped parameter-space start systems (``critlcn/data/param_start_systems/``)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "param_start_systems")
 
 
 def cache_path(arch: Architecture, directory: str | None = None) -> str:
@@ -678,7 +614,7 @@ def build_start(arch: Architecture, rng: np.random.Generator, *, chart: ParamCha
     for c, filters in enumerate(seeds):
         x, pc = _seed_at(system, chart.point(filters), rng)
         for attempt in range(3):
-            end = _track(system, pc, p0, x[None, :], _gamma(rng), seed + 7919 * c + attempt)
+            end = _track(system, pc, p0, x[None, :], random_gamma(rng), seed + 7919 * c + attempt)
             new = classify(a0, end, p0, known=sols)
             if new.count("valid") or new.count("duplicate"):
                 sols = np.concatenate([sols, new.valid])
@@ -690,9 +626,9 @@ def build_start(arch: Architecture, rng: np.random.Generator, *, chart: ParamCha
     while loops < max_loops and not (len(sols) >= target and quiet >= stable_loops):
         loops += 1
         p1 = random_parameters(arch.size - 1, rng)
-        mid = _track(system, p0, p1, sols, _gamma(rng), seed + 2 * loops)
+        mid = _track(system, p0, p1, sols, random_gamma(rng), seed + 2 * loops)
         mid = classify(system.assemble(p1), mid, p1).valid
-        back = _track(system, p1, p0, mid, _gamma(rng), seed + 2 * loops + 1)
+        back = _track(system, p1, p0, mid, random_gamma(rng), seed + 2 * loops + 1)
         new = classify(a0, back, p0, known=sols)
         if new.count("valid"):
             sols = np.concatenate([sols, new.valid])
@@ -774,86 +710,36 @@ def get_start(arch: Architecture, directory: str | None = None, *, rebuild: bool
 
 @dataclass(frozen=True)
 class PathStats:
-    """Path statistics of one parameter homotopy (nothing hidden)."""
+    """Path statistics of one parameter homotopy (nothing hidden); *spurious*
+    end points solve the equations but have ``w = 0`` or are singular."""
 
     tracked: int
     valid: int
     expected: int
     real: int
-    zero: int
+    spurious: int
     failed: int
     retracked: int
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
         return dict(tracked=self.tracked, valid=self.valid, expected=self.expected, real=self.real,
-                    zero=self.zero, failed=self.failed, retracked=self.retracked)
+                    spurious=self.spurious, failed=self.failed, retracked=self.retracked)
 
 
-def track_all(start: ParamStart, p1, rng: np.random.Generator, *, retries: int = 3, subset_rounds: int = 6):
-    """Track every start solution to ``p1`` and repair failures.
-
-    Failed paths (and both paths of a pair that ended at one point: one of
-    them jumped) are re-tracked first in double double precision along the
-    same gamma, then alone with fresh gammas; if solutions are still
-    missing, every path is re-tracked with a fresh gamma, up to ``retries``
-    times. The distinct valid end points of all attempts are pooled.
-    Returns ``(solutions, zero, failed, retracked)``.
-    """
+def track_all(start: ParamStart, p1, rng: np.random.Generator):
+    """Track every start solution to ``p1`` and repair failures with
+    `critlcn.endpoints.repair_paths` (double double, then nearby and fresh
+    gammas, then full re-tracks); returns its `critlcn.endpoints.Repaired`."""
     system = param_system(start.chart)
     a1 = system.assemble(p1)
-    gamma = _gamma(rng)
+    gamma = random_gamma(rng)
     raw = _track(system, start.parameters, p1, start.solutions, gamma, int(rng.integers(2**31 - 1)))
 
-    def sort_out(points):
-        ends = classify(a1, points, p1)
-        good, bad = {}, {}
-        for i, (x, st) in enumerate(zip(ends.points, ends.status)):
-            if st in ("valid", "duplicate"):
-                clash = [j for j, y in good.items() if np.linalg.norm(x - y) <= DUPLICATE * (1 + np.linalg.norm(x))]
-                if clash:
-                    for j in clash:
-                        del good[j]
-                        bad[j] = "failed"
-                    bad[i] = "failed"
-                else:
-                    good[i] = x
-            else:
-                bad[i] = st
-        return good, bad
+    def track(indices, g, seed, precision):
+        return _track(system, start.parameters, p1, start.solutions[list(indices)], g, seed, precision=precision)
 
-    good, bad = sort_out(raw)
-    retracked = 0
-    if bad:
-        idx = sorted(bad)
-        retracked += len(idx)
-        again = raw.copy()
-        again[idx] = _track(system, start.parameters, p1, start.solutions[idx], gamma,
-                            int(rng.integers(2**31 - 1)), precision="dd")
-        good2, bad2 = sort_out(again)
-        if len(good2) > len(good):
-            good, bad = good2, bad2
-    pool = np.array(list(good.values())).reshape(-1, system.unknowns)
-    rounds = 0
-    while len(pool) < start.count and bad and rounds < subset_rounds:
-        rounds += 1
-        lost = sorted(bad)
-        retracked += len(lost)
-        pts = _track(system, start.parameters, p1, start.solutions[lost], _gamma(rng), int(rng.integers(2**31 - 1)))
-        ends = classify(a1, pts, p1, known=pool)
-        pool = np.concatenate([pool, ends.valid])
-        bad = {j: s for j, s in zip(lost, ends.status) if s != "valid"}
-    attempt = 0
-    while len(pool) < start.count and attempt < retries:
-        attempt += 1
-        retracked += start.count
-        pts = _track(system, start.parameters, p1, start.solutions, _gamma(rng), int(rng.integers(2**31 - 1)))
-        ends = classify(a1, pts, p1, known=pool)
-        pool = np.concatenate([pool, ends.valid])
-        bad = {i: s for i, s in enumerate(ends.status) if s not in ("valid", "duplicate")}
-    missing = max(0, start.count - len(pool))
-    zero = min(missing, sum(1 for s in bad.values() if s == "zero"))
-    return pool, zero, missing - zero, retracked
+    return repair_paths(lambda pts, known=None: classify(a1, pts, p1, known=known), track, raw, rng, gamma)
 
 
 # ---------------------------------------------------------------------------
@@ -863,74 +749,6 @@ def track_all(start: ParamStart, p1, rng: np.random.Generator, *, retries: int =
 def _split(arch: Architecture, theta) -> list[np.ndarray]:
     cuts = np.cumsum([0] + list(arch.layer_entries))
     return [np.asarray(theta)[cuts[i] : cuts[i + 1]] for i in range(arch.layers)]
-
-
-def loss_gradient(arch: Architecture, loss, theta) -> np.ndarray:
-    """Gradient of ``L = ℓ ∘ μ`` at the flattened filters ``theta`` (layer 1
-    first): ``J_μᵀ ∇ℓ(μ(θ))``.
-
-    Examples
-    --------
-    >>> from critlcn.data import QuadraticLoss
-    >>> arch = Architecture((2, 2), (2, 1))
-    >>> g = loss_gradient(arch, QuadraticLoss(np.eye(4), np.zeros(4), 0.0), np.zeros(4))
-    >>> g.tolist()
-    [0.0, 0.0, 0.0, 0.0]
-    """
-    ws = _split(arch, theta)
-    w = end_to_end(arch, ws).ravel()
-    return end_to_end_jacobian(arch, ws).T @ loss.gradient(w)
-
-
-def loss_hessian(arch: Architecture, loss, theta) -> np.ndarray:
-    """Hessian of ``L = ℓ ∘ μ`` at ``theta``: ``2 J_μᵀ Q J_μ + Σ_n ∂_n ℓ · ∇²μ_n``,
-    the second derivatives of the multilinear ``μ`` taken exactly.
-
-    Examples
-    --------
-    >>> from critlcn.data import QuadraticLoss
-    >>> arch = Architecture((2, 2), (2, 1))
-    >>> H = loss_hessian(arch, QuadraticLoss(np.eye(4), np.ones(4), 0.0), np.zeros(4))
-    >>> float(H[0, 2]), float(H[0, 0])
-    (-2.0, 0.0)
-    """
-    ws = _split(arch, theta)
-    w = end_to_end(arch, ws).ravel()
-    J = end_to_end_jacobian(arch, ws)
-    g = loss.gradient(w).reshape(arch.end_format)
-    H = 2 * J.T @ loss.Q @ J
-    cuts = np.cumsum([0] + list(arch.layer_entries))
-    offs = offsets(arch)
-    K = arch.end_format
-    for i in range(arch.layers):
-        for j in range(i + 1, arch.layers):
-            # ∂²μ/∂w_i[a]∂w_j[b] is the product R of the other layers, shifted
-            # by the two entries' offsets (entry 0 of every filter sits at the origin)
-            part = [np.eye(1, n).ravel() if m in (i, j) else v
-                    for m, (v, n) in enumerate(zip(ws, arch.layer_entries))]
-            R = end_to_end(arch, part)
-            for a, oa in enumerate(offs[i]):
-                for b, ob in enumerate(offs[j]):
-                    o = oa + ob
-                    src = tuple(slice(int(x), int(n)) for n, x in zip(K, o))
-                    dst = tuple(slice(0, int(n - x)) for n, x in zip(K, o))
-                    val = float(np.sum(g[src] * R[dst]))
-                    H[cuts[i] + a, cuts[j] + b] += val
-                    H[cuts[j] + b, cuts[i] + a] += val
-    return H
-
-
-def _scaling_directions(arch: Architecture, ws) -> np.ndarray:
-    """The ``L − 1`` tangent directions of the scaling orbit
-    ``(α_1 w_1, …, α_L w_L)``, ``Π α_i = 1``: ``(…, w_i, …, −w_{i+1}, …)``."""
-    cuts = np.cumsum([0] + list(arch.layer_entries))
-    out = []
-    for i in range(arch.layers - 1):
-        v = np.zeros(cuts[-1])
-        v[cuts[i] : cuts[i + 1]] = ws[i]
-        v[cuts[i + 1] : cuts[i + 2]] = -ws[i + 1]
-        out.append(v)
-    return np.array(out).reshape(-1, cuts[-1])
 
 
 @dataclass(frozen=True)
@@ -990,31 +808,21 @@ def real_representative(chart: ParamChart, x):
 
 
 def analyse_point(arch: Architecture, loss, filters) -> dict:
-    """Loss, gradient norm, Hessian type (scaling directions projected out),
-    Jacobian rank of ``μ`` of real filters."""
+    """Loss, gradient norm, Hessian type (scaling directions projected out,
+    `critlcn.landscape.classify_hessian`) and rank of the Jacobian of ``μ`` at
+    real filters."""
     theta = np.concatenate([np.ravel(f) for f in filters])
     ws = _split(arch, theta)
-    w = end_to_end(arch, ws).ravel()
-    grad = loss_gradient(arch, loss, theta)
-    H = loss_hessian(arch, loss, theta)
-    T = _scaling_directions(arch, ws)
-    if T.size:
-        # orthonormal basis of the complement of the orbit's tangent space
-        q, _ = np.linalg.qr(T.T, mode="complete")
-        B = q[:, T.shape[0]:]
-        Hr = B.T @ H @ B
-    else:
-        Hr = H
-    eig = np.linalg.eigvalsh((Hr + Hr.T) / 2)
-    tol = 1e-7 * max(1.0, float(np.max(np.abs(eig))) if eig.size else 1.0)
-    neg = int(np.sum(eig < -tol))
-    zer = int(np.sum(np.abs(eig) <= tol))
-    kind = "saddle" if neg else ("degenerate" if zer else "minimum")
-    J = end_to_end_jacobian(arch, ws)
-    sv = np.linalg.svd(J, compute_uv=False)
+    w = network_filter(arch, ws).ravel()
+    grad = network_gradient(arch, loss, theta)
+    H = network_hessian(arch, loss, theta)
+    kind, neg, eig = classify_hessian(H, scaling_directions(ws))
+    cutoff = EIGEN_TOL * max(1.0, float(np.max(np.abs(eig)))) if eig.size else 0.0
+    sv = np.linalg.svd(network_jacobian(arch, ws), compute_uv=False)
     rank = int(np.sum(sv > 1e-8 * sv[0])) if sv.size and sv[0] > 0 else 0
-    return {"loss": loss.value(w), "gradient_norm": float(np.linalg.norm(grad)), "type": kind,
-            "negative_eigenvalues": neg, "zero_eigenvalues": zer, "jacobian_rank": rank, "end_to_end": w}
+    return {"loss": loss.value(w), "gradient_norm": float(np.linalg.norm(grad)), "type": HessianType(kind),
+            "negative_eigenvalues": int(neg), "zero_eigenvalues": int(np.sum(np.abs(eig) <= cutoff)),
+            "jacobian_rank": rank, "end_to_end": w}
 
 
 @dataclass(frozen=True)
@@ -1059,7 +867,7 @@ class ParamResult:
             f"{a.label()}, end-to-end filter {'x'.join(map(str, a.end_format))} at stride {a.end_stride}, "
             f"data {data.get('source')} ({data.get('samples')} samples), seed {self.seed}",
             f"parameter-space homotopy: {s.tracked} paths tracked, {s.valid} valid (expected {s.expected}, "
-            f"the Segre number), {s.real} real, {s.zero} with w = 0, {s.failed} failed"
+            f"the Segre number), {s.real} real, {s.spurious} spurious (w = 0 or singular), {s.failed} failed"
             + ("" if self.complete else "  (INCOMPLETE)"),
         ]
         smooth = sum(p.smooth_interior for p in self.points)
@@ -1069,15 +877,6 @@ class ParamResult:
             b = self.points[0]
             lines.append(f"best: loss {b.loss:.6g} ({b.type})")
         return "\n".join(lines)
-
-
-def _versions() -> tuple[tuple[str, str], ...]:
-    import platform
-
-    from critlcn import __version__
-
-    return (("critlcn", __version__), ("numpy", np.__version__), ("phcpy", homotopy.phcpy_version()),
-            ("python", platform.python_version()))
 
 
 def solve(arch: Architecture, loss, dataset=None, *, seed: int = 0, cache: str | None = None,
@@ -1101,7 +900,8 @@ def solve(arch: Architecture, loss, dataset=None, *, seed: int = 0, cache: str |
     start = get_start(arch, cache, quiet=quiet)
     p1 = parameters(loss.Q, loss.b)
     p1 = p1 / np.linalg.norm(p1)
-    sols, zero, failed, retracked = track_all(start, p1, rng)
+    rep = track_all(start, p1, rng)
+    sols, zero, failed, retracked = rep.solutions, rep.spurious, rep.failed, rep.retracked
     reps = []
     for x in sols:
         r = real_representative(start.chart, x)
@@ -1120,4 +920,4 @@ def solve(arch: Architecture, loss, dataset=None, *, seed: int = 0, cache: str |
     points.sort(key=lambda p: p.loss)
     stats = PathStats(start.count, len(sols), arch.segre_number, len(points), zero, failed, retracked)
     data = dataset.to_dict() if dataset is not None else {"samples": None, "source": "quadratic loss", "sha256": None}
-    return ParamResult(arch, int(seed), tuple(data.items()), stats, tuple(points), _versions())
+    return ParamResult(arch, int(seed), tuple(data.items()), stats, tuple(points), versions())

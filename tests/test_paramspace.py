@@ -9,6 +9,7 @@ from scipy.optimize import minimize
 from scipy.signal import correlate
 
 from critlcn import paramspace
+from critlcn.landscape import network_gradient, network_hessian
 from critlcn.architecture import Architecture
 from critlcn.data import quadratic_loss, synth
 
@@ -105,7 +106,7 @@ def test_real_points_are_critical_by_finite_differences(k, s):
         H = np.array([[(_network_loss(arch, ds, theta + a + b) - _network_loss(arch, ds, theta + a - b)
                         - _network_loss(arch, ds, theta - a + b) + _network_loss(arch, ds, theta - a - b)) / (4 * h * h)
                        for b in E] for a in E])
-        Hs = paramspace.loss_hessian(arch, loss, theta)
+        Hs = network_hessian(arch, loss, theta)
         assert np.max(np.abs(H - Hs)) < 1e-4 * max(1.0, np.max(np.abs(Hs)))
         # the type from the finite-difference Hessian with the scaling directions removed
         eig = np.linalg.eigvalsh(H)
@@ -127,9 +128,9 @@ def test_local_optimisation_ends_on_the_list(k, s):
     converged = 0
     for _ in range(20):
         theta0 = rng.normal(size=sum(arch.layer_entries))
-        opt = minimize(lambda t: _value(arch, loss, t), theta0, jac=lambda t: paramspace.loss_gradient(arch, loss, t),
+        opt = minimize(lambda t: _value(arch, loss, t), theta0, jac=lambda t: network_gradient(arch, loss, t),
                        method="BFGS", options={"gtol": 1e-10, "maxiter": 5000})
-        g = paramspace.loss_gradient(arch, loss, opt.x)
+        g = network_gradient(arch, loss, opt.x)
         if np.linalg.norm(g) > 1e-6 or np.linalg.norm(opt.x) < 1e-3:
             continue
         converged += 1
@@ -145,7 +146,7 @@ def _value(arch, loss, theta):
 
 
 def _e2e(arch, theta):
-    from critlcn.endtoend import end_to_end
+    from critlcn.convolution import network_filter as end_to_end
 
     cuts = np.cumsum([0] + list(arch.layer_entries))
     return end_to_end(arch, [theta[cuts[i]:cuts[i + 1]] for i in range(arch.layers)]).ravel()

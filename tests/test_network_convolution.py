@@ -9,7 +9,10 @@ import pytest
 from scipy.signal import correlate
 
 from critlcn.architecture import Architecture
-from critlcn.endtoend import end_to_end, end_to_end_jacobian, network_matrix, windows
+from critlcn.convolution import end_to_end as stride_one_end_to_end
+from critlcn.convolution import network_filter as end_to_end
+from critlcn.convolution import network_jacobian as end_to_end_jacobian
+from critlcn.convolution import network_matrix, windows
 from critlcn.errors import CritlcnError
 
 
@@ -164,7 +167,7 @@ def test_bad_architectures(k, s, match):
 
 @pytest.mark.parametrize("k,s", ARCHS[:6])
 def test_terms_sum_to_the_end_to_end_filter(k, s):
-    from critlcn.endtoend import terms
+    from critlcn.convolution import terms
 
     rng = np.random.default_rng(9)
     arch = Architecture(k, s)
@@ -172,3 +175,11 @@ def test_terms_sum_to_the_end_to_end_filter(k, s):
     idx, target = terms(arch)
     prods = np.prod([filters[i][idx[:, i]] for i in range(arch.layers)], axis=0)
     np.testing.assert_allclose(np.bincount(target, prods, minlength=arch.size), end_to_end(arch, filters).ravel())
+
+
+@pytest.mark.parametrize("k", [(2,), (3, 2), (3, 2, 2), (4, 1, 3)])
+def test_network_filter_at_stride_one_is_the_product_of_forms(k):
+    rng = np.random.default_rng(len(k))
+    arch = Architecture(k)
+    filters = [rng.normal(size=ki) for ki in k]
+    np.testing.assert_allclose(end_to_end(arch, filters), stride_one_end_to_end(filters), atol=1e-13)
