@@ -77,9 +77,15 @@ def _unitary(n: int, rng: np.random.Generator) -> np.ndarray:
     return q * (np.diag(r) / np.abs(np.diag(r)))
 
 
+def _system_strides(arch: Architecture) -> tuple[int, ...]:
+    """The strides the critical system depends on: the last one only
+    subsamples the output (it enters the data's windows, not ``μ``)."""
+    return tuple(arch.strides[:-1]) + (1,)
+
+
 def _arch_key(arch: Architecture) -> str:
     ks = "-".join("x".join(map(str, f)) for f in arch.formats)
-    return f"k{ks}_s{'-'.join(map(str, arch.strides))}"
+    return f"k{ks}_s{'-'.join(map(str, _system_strides(arch)))}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -439,7 +445,9 @@ class ParamStart:
             raise CritlcnError("parameter-space start system of another format")
         if data.get("sha256") != _content_hash({k: v for k, v in data.items() if k != "sha256"}):
             raise CritlcnError("parameter-space start system checksum does not match its content")
-        if data.get("architecture") != arch.to_dict():
+        mine = {**arch.to_dict(), "strides": list(_system_strides(arch))}
+        theirs = data.get("architecture") or {}
+        if {**theirs, "strides": list(theirs.get("strides", []))[:-1] + [1]} != mine:
             raise CritlcnError(f"start system is for {data.get('architecture')}, not {arch.label()}")
         chart = ParamChart(arch, tuple(complex_from_json(A) for A in data["chart"]["matrices"]))
         out = cls(chart, complex_from_json(data["parameters"]), complex_from_json(data["solutions"]).reshape(-1, chart.unknowns),
@@ -470,6 +478,8 @@ def cache_path(arch: Architecture, directory: str | None = None) -> str:
     --------
     >>> os.path.basename(cache_path(Architecture(((2, 2), (2, 1)))))
     'k2x2-2x1_s1-1.json'
+    >>> os.path.basename(cache_path(Architecture((3, 2), (2, 4))))   # the last stride is not in the system
+    'k3-2_s2-1.json'
     """
     return os.path.join(directory or cache_dir(), _arch_key(arch) + ".json")
 

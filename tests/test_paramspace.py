@@ -201,3 +201,13 @@ def test_stride_one_cross_check_with_the_stratified_method(k, data):
         assert min(np.linalg.norm(key - t) / max(1.0, np.linalg.norm(key)) for t in theirs) < 1e-6
     types = sorted(q.type for p in lifted.points for q in p.parameters)
     assert sorted(p.type for p in res.points) == types
+
+
+def test_the_last_stride_shares_the_start_system():
+    # s_L only subsamples the output: k = (3,2) with s = (2,4) uses the start system of s = (2,1)
+    arch = Architecture((3, 2), (2, 4))
+    st = paramspace.load_start(arch)
+    assert st is not None and st.count == 10
+    ds, loss = _data(arch, 4)
+    res = paramspace.solve(arch, loss, ds, seed=4)
+    assert (res.stats.valid, res.stats.failed) == (10, 0)
