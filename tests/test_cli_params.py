@@ -116,3 +116,17 @@ def test_systems_params_builds_and_says_so_on_stderr(run_cli, tmp_path):
     assert "k=(2,2,2),s=(1,2,1)" in r.stderr and "34 solutions" in r.stderr and "critlcn systems params" in r.stderr
     r = run_cli("systems", "params", "--k", "2", "2", "2", "--s", "1", "2", "1", "--dir", tmp_path)
     assert "cached" in r.stdout and r.stderr == ""
+
+
+def test_experiment_with_strides(run_cli, tmp_path):
+    r = run_cli("experiment", "--k", "2", "2", "--s", "2", "1", "--runs", "4", "--targets", "2", "--match", "2",
+                "--max-steps", "3000", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    s = d["summary"]
+    assert s["runs"] == 4 and s["positive_loss_not_smooth"] == 0 and s["on_solver_list"] == s["checked_against_solver"]
+    assert d["seed"] == 0 and "phcpy" in d["versions"]
+    out = tmp_path / "x.json"
+    r = run_cli("experiment", "--k", "2", "2", "--s", "2", "1", "--init-type", "1111|0", "--output", out)
+    assert r.returncode == 2 and "--init-type" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()
