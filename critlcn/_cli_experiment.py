@@ -15,7 +15,7 @@ import os
 import click
 import numpy as np
 
-from critlcn.clikit import KCommand, architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import SEED, KCommand, architecture_from, emit, friendly, k_option, write_text
 from critlcn.errors import CritlcnError
 
 __all__ = ["experiment", "report", "build_report"]
@@ -55,7 +55,7 @@ def _positive(value, name: str) -> None:
 @click.command("experiment", cls=KCommand)
 @k_option()
 @click.option("--runs", type=int, default=1000, show_default=True, help="gradient-descent runs")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of every random choice")
 @click.option("--data-model", default="whitened", show_default=True, metavar="whitened|gaussian",
               help="whitened: loss ‖w − target‖²; gaussian: Gaussian inputs with the target as teacher")
 @click.option("--targets", type=int, default=None, help="number of targets (default: one per run)")
@@ -309,7 +309,7 @@ def _html(title: str, sections, images) -> str:
               help="dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="folder for report.md, report.html and the images (created if missing)")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of every random choice")
 @click.option("--runs", type=int, default=200, show_default=True,
               help="gradient-descent runs on the data (0 = none)")
 @click.option("--init", "init_path", type=click.Path(dir_okay=False), default=None,
@@ -335,24 +335,50 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular):
         ds = load(data_path)
     loss = quadratic_loss(ds, arch, allow_singular=allow_singular)
     init = load_init(init_path, arch) if init_path else None
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as err:
-        raise CritlcnError(f"cannot create folder {out_dir}: {err.strerror}; pick another --out") from None
-    if not os.access(out_dir, os.W_OK):
-        raise CritlcnError(f"folder {out_dir} is not writable; pick another --out")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise CritlcnError(f"cannot write into {out_dir}: it is a file; pick a folder for --out")
+    base = _existing_ancestor(out_dir)
+    if not os.path.isdir(base):
+        raise CritlcnError(f"cannot create folder {out_dir}: {base} is not a folder; pick another --out")
     sections, images = build_report(arch, loss, ds, seed=seed, runs=runs, init=init)
     title = f"critlcn report: {arch.label()}"
+    files = {}
     for name, (png, svg, _) in images.items():
-        _write_bytes(os.path.join(out_dir, name + ".png"), png)
-        _write_bytes(os.path.join(out_dir, name + ".svg"), svg)
-    write_text(os.path.join(out_dir, "report.md"), _markdown(title, sections))
-    write_text(os.path.join(out_dir, "report.html"), _html(title, sections, images))
+        files[name + ".png"] = png
+        files[name + ".svg"] = svg
+    files["report.md"] = _markdown(title, sections)
+    files["report.html"] = _html(title, sections, images)
+    _write_folder(out_dir, files)
     names = ["report.md", "report.html"] + [f"{name}.{ext}" for name in images for ext in ("png", "svg")]
     emit("\n".join(os.path.join(out_dir, n) for n in names), None)
 
 
-def _write_bytes(path: str, data: bytes) -> None:
+def _existing_ancestor(path: str) -> str:
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def _write_folder(out_dir: str, files: dict) -> None:
+    """Write every file, or (on any failure) none: files written so far and
+    folders made for them are removed again."""
     from critlcn.files import atomic_write
 
-    atomic_write(path, data)
+    made = []
+    path = os.path.abspath(out_dir)
+    while not os.path.exists(path):
+        made.append(path)
+        path = os.path.dirname(path)
+    written = []
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        for name, data in files.items():
+            written.append(atomic_write(os.path.join(out_dir, name), data))
+    except OSError as err:
+        for path in written:
+            os.unlink(path)
+        for path in made:  # deepest first
+            if os.path.isdir(path) and not os.listdir(path):
+                os.rmdir(path)
+        raise CritlcnError(f"cannot write the report into {out_dir}: {err.strerror}; pick a writable --out") from None

@@ -17,7 +17,7 @@ import click
 import numpy as np
 
 from critlcn.architecture import Architecture, check_degree
-from critlcn.clikit import KCommand, KSubGroup, architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import SEED, KCommand, finish, KSubGroup, architecture_from, emit, friendly, k_option, write_text
 from critlcn.errors import CritlcnError
 
 __all__ = ["solve", "systems", "build_cache", "data", "synth"]
@@ -157,7 +157,7 @@ FORMATS = ("table", "json", "md", "csv", "latex")
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
               help="dataset .npz with X (N, d_0) and Y (N, d_L); default: the shipped dataset (degree 4)")
 @click.option("--all-strata", is_flag=True, help="solve every partition of d, not only compatible strata")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of every random choice")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="output format")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
@@ -191,6 +191,7 @@ def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs, sch
 
         lifted = lift(arch, loss, result.points, init=init, solve=result, jobs=jobs, scheduler=scheduler)
     emit(render(result, lifted, fmt), output)
+    finish(result)
 
 
 @click.group("systems", cls=KSubGroup, invoke_without_command=True)
@@ -281,7 +282,7 @@ def data():
 @data.command("synth", cls=KCommand)
 @k_option()
 @click.option("--samples", type=int, required=True, help="number of samples N")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of every random choice")
 @click.option("--teacher", default="random", show_default=True,
               help="'random' or a file (.npy, or text) with the end-to-end teacher filter")
 @click.option("--noise", type=float, default=0.0, show_default=True, help="standard deviation of output noise")

@@ -13,10 +13,10 @@ import sys
 
 import click
 
-from critlcn.errors import CritlcnError, cli_message
+from critlcn.errors import EXIT_INCOMPLETE, CritlcnError, cli_message
 from critlcn.files import atomic_write
 
-__all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup"]
+__all__ = ["friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED"]
 
 
 def friendly(func):
@@ -32,6 +32,31 @@ def friendly(func):
             sys.exit(err.exit_code)
 
     return wrapper
+
+
+def incomplete_warning(result) -> str | None:
+    """The one-line stderr warning for a solve that is not proven complete, or None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> print(incomplete_warning(SimpleNamespace(problems=("λ = 2-1: 1 path failed",))))
+    Warning: incomplete solve (λ = 2-1: 1 path failed): some critical points may be missing; rerun with another --seed (exit status 3)
+    """
+    problems = tuple(getattr(result, "problems", ()))
+    if not problems:
+        return None
+    return (f"Warning: incomplete solve ({'; '.join(problems)}): some critical points may be missing; "
+            f"rerun with another --seed (exit status {EXIT_INCOMPLETE})")
+
+
+def finish(result) -> None:
+    """End a command that solved: exit status 3 with `incomplete_warning` on
+    stderr when ``result`` is not complete (its output is written already)."""
+    line = incomplete_warning(result)
+    if line is not None:
+        click.echo(line, err=True)
+        sys.exit(EXIT_INCOMPLETE)
 
 
 def write_text(path: str, text: str) -> None:
@@ -136,23 +161,84 @@ def strides_option():
     return click.option("--strides", default=None, metavar="S1 S2 ...", help="strides, one per layer (only 1 for now)")
 
 
+def reject_repeated(command: click.Command, args: list[str]) -> None:
+    """A `click.UsageError` when an option that takes one value (``--k``,
+    ``--strides``) is given more than once: click would silently keep the last.
+
+    Examples
+    --------
+    >>> cmd = click.Command("enumerate", params=[click.Option(["--k"])])
+    >>> reject_repeated(cmd, ["--k", "3,2,2", "--k", "4,2"])
+    Traceback (most recent call last):
+    ...
+    click.exceptions.UsageError: --k given 2 times, but enumerate takes one architecture: run it once per architecture (critlcn table compares several)
+    """
+    args = list(args)
+    if "--" in args:
+        args = args[: args.index("--")]
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.multiple:
+            continue
+        for flag in param.opts:
+            if flag not in ("--k", "--strides"):
+                continue
+            n = sum(1 for a in args if a == flag or a.startswith(flag + "="))
+            if n > 1:
+                what = "one architecture" if flag == "--k" else "one list of strides"
+                raise click.UsageError(f"{flag} given {n} times, but {command.name} takes {what}: run it once per "
+                                       "architecture (critlcn table compares several)")
+
+
+class SeedType(click.ParamType):
+    """``--seed``: a whole number ``>= 0`` (numpy's seeds), else a one-line error."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        from critlcn.seeds import check_seed
+
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a whole number; pass e.g. --seed 0", param, ctx)
+        try:
+            return check_seed(number)
+        except CritlcnError:
+            self.fail(f"{number} is negative; numpy seeds are whole numbers >= 0, e.g. --seed 0", param, ctx)
+
+
+#: The type of every ``--seed`` option.
+SEED = SeedType()
+
+
 class KCommand(click.Command):
     """A command whose ``--k`` takes several values after one flag, also when
     invoked on its own (under ``critlcn`` the main group already joins them)."""
 
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, join_k_values(list(args)))
+        args = join_k_values(list(args))
+        reject_repeated(self, args)
+        return super().parse_args(ctx, args)
 
 
 class KSubGroup(click.Group):
     """A subgroup whose own ``--k`` takes several values after one flag."""
 
+    command_class = KCommand
+
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, join_k_values(list(args)))
+        args = join_k_values(list(args))
+        # the group's own options come before the subcommand's name
+        names = set(self.commands)
+        head = args[: next((i for i, a in enumerate(args) if a in names), len(args))]
+        reject_repeated(self, head)
+        return super().parse_args(ctx, args)
 
 
 class KGroup(click.Group):
     """A click group that accepts ``--k 3 2 2`` in every subcommand."""
+
+    command_class = KCommand
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if args is None:

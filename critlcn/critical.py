@@ -28,6 +28,7 @@ from critlcn.errors import CritlcnError
 from critlcn.parallel import Progress, pmap
 from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.scaling import normalise
+from critlcn.seeds import generator
 from critlcn.roots import rrmp_of_form
 from critlcn.rrmp import enumerate_rrmps, partitions, region
 from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, solve_blackbox: the solver's API)
@@ -268,7 +269,7 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     """
     if jobs < 1:
         raise CritlcnError(f"`jobs` must be at least 1, got {jobs}", parameter="jobs")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     need = needed_partitions(arch, all_strata=all_strata)
     lams = list(need)
     starts = {}

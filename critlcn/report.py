@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any, Sequence
 
 from critlcn.errors import CritlcnError
 
-__all__ = ["render_table", "to_json", "TABLE_FORMATS", "latex_escape"]
+__all__ = ["render_table", "to_json", "json_safe", "TABLE_FORMATS", "latex_escape"]
 
 TABLE_FORMATS = ("table", "md", "csv", "latex")
 
@@ -104,12 +105,45 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str
     raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(TABLE_FORMATS)} or json")
 
 
+def json_safe(payload: Any) -> tuple[Any, int]:
+    """``(copy, n)``: ``payload`` with every non-finite float replaced (NaN by
+    ``None``, ±∞ by the strings ``"Infinity"``/``"-Infinity"``), and how many
+    were replaced; JSON has no such numbers.
+
+    Examples
+    --------
+    >>> json_safe({"a": [1.0, float("nan"), float("-inf")], "b": (2, "x")})
+    ({'a': [1.0, None, '-Infinity'], 'b': [2, 'x']}, 2)
+    """
+    count = 0
+
+    def walk(x):
+        nonlocal count
+        if isinstance(x, float) or (hasattr(x, "dtype") and getattr(x, "ndim", 1) == 0
+                                    and getattr(x.dtype, "kind", "") == "f"):
+            x = float(x)
+            if math.isfinite(x):
+                return x
+            count += 1
+            return None if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [walk(v) for v in x]
+        return x
+
+    return walk(payload), count
+
+
 def to_json(payload: Any) -> str:
-    """Serialise ``payload`` as indented JSON (NaN refused: it is not JSON).
+    """Serialise ``payload`` as indented JSON; non-finite numbers become
+    ``null`` or ``"Infinity"`` strings (`json_safe`), so the output always parses.
 
     Examples
     --------
     >>> to_json({"a": [1, 2]})
     '{\\n  "a": [\\n    1,\\n    2\\n  ]\\n}'
+    >>> to_json([float("inf")]) == '[\\n  "Infinity"\\n]'
+    True
     """
-    return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+    return json.dumps(json_safe(payload)[0], indent=2, ensure_ascii=False, allow_nan=False)
