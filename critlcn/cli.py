@@ -9,11 +9,12 @@ from critlcn import __version__
 from critlcn.clikit import KGroup, architecture_from, emit, friendly, k_option, strides_option
 from critlcn.compatibility import compatibility_table, stratum_info, stratum_infos
 from critlcn.errors import CritlcnError
-from critlcn.report import render_table, to_json
+from critlcn.render import architecture_summary, render_compatibility, render_enumerate
+from critlcn.report import to_json
 
 __all__ = ["main"]
 
-FORMATS = click.Choice(["table", "json", "csv", "md", "latex"])
+FORMATS = click.Choice(["table", "json", "csv", "md", "latex", "html"])
 
 
 @click.group(cls=KGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,28 +24,6 @@ def main():
 
     Filter sizes follow one --k, layer 1 first: critlcn enumerate --k 3 2 2
     """
-
-
-def architecture_summary(arch) -> dict:
-    """The architecture facts every report starts with."""
-    return {
-        "architecture": arch.to_dict(),
-        "filter_size": arch.size,
-        "degree": arch.degree,
-        "e": arch.e,
-        "filling": arch.filling,
-        "function_space_dimension": arch.function_space_dimension,
-    }
-
-
-def _summary_lines(arch) -> list[str]:
-    s = architecture_summary(arch)
-    return [
-        f"architecture {arch.label()}  (layers {arch.layers}, strides {list(arch.strides)})",
-        f"end-to-end filter size {s['filter_size']}, degree d = {s['degree']}, e = {s['e']} even filter sizes, "
-        + ("filling: M_k = R^k" if arch.filling else "not filling: M_k = {w : at least e real roots}")
-        + f", dim M_k = {s['function_space_dimension']}",
-    ]
 
 
 @main.command("enumerate")
@@ -59,35 +38,12 @@ def enumerate_cmd(k, strides, fmt, output, max_patterns):
     """List every rrmp of degree d: region, compatibility, patterns, assignments."""
     arch = architecture_from(k, strides)
     infos = stratum_infos(arch, max_patterns or None)
-    if fmt == "json":
-        payload = architecture_summary(arch)
-        payload.update(
-            version=__version__,
-            max_patterns=max_patterns,
-            rrmps=len(infos),
-            compatible=sum(s.compatible for s in infos),
-            rows=[s.to_dict() for s in infos],
-        )
-        emit(to_json(payload), output)
-        return
-    headers = ["rrmp", "partition", "dim", "region", "compatible", "assignments", "patterns"]
-    rows = []
-    for s in infos:
-        pats = list(s.patterns) + (["…"] if s.patterns_truncated else [])
-        rows.append([str(s.rrmp), "-".join(map(str, s.rrmp.partition)), s.rrmp.dimension, s.region,
-                     s.compatible, s.assignments, pats or None])
-    title = None if fmt == "csv" else "; ".join(_summary_lines(arch))
-    text = render_table(headers, rows, fmt, title=title)
-    if fmt == "table":
-        count = sum(s.compatible for s in infos)
-        text = "\n".join(_summary_lines(arch)) + "\n\n" + render_table(headers, rows, fmt) + \
-            f"\n\n{len(infos)} rrmps, {count} compatible"
-    emit(text, output)
+    emit(render_enumerate(arch, infos, fmt, max_patterns=max_patterns, version=__version__), output)
 
 
 @main.command()
 @k_option(multiple=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "md", "latex", "csv", "json"]), default="md",
+@click.option("--format", "fmt", type=click.Choice(["table", "md", "latex", "html", "csv", "json"]), default="md",
               show_default=True, help="output format")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
 @friendly
@@ -97,18 +53,8 @@ def table(k, fmt, output):
         raise CritlcnError("missing --k: give one or more architectures, e.g. --k 3 2 2 --k 4 2")
     archs = [architecture_from(x) for x in k]
     rows, cols = compatibility_table(archs)
-    if fmt == "json":
-        payload = {
-            "degree": archs[0].degree,
-            "rows": [str(r) for r in rows],
-            "architectures": {",".join(map(str, a.k)): list(cols[a]) for a in archs},
-            "regions": {",".join(map(str, a.k)): [stratum_info(r, a, 0).region for r in rows] for a in archs},
-        }
-        emit(to_json(payload), output)
-        return
-    headers = ["ρ|γ"] + [a.label() for a in archs]
-    body = [[str(r)] + [cols[a][i] for a in archs] for i, r in enumerate(rows)]
-    emit(render_table(headers, body, fmt), output)
+    regions = {a: [stratum_info(r, a, 0).region for r in rows] for a in archs} if fmt == "json" else None
+    emit(render_compatibility(archs, rows, cols, fmt, regions=regions), output)
 
 
 @main.command()

@@ -1,0 +1,459 @@
+"""Rendering results: which rows and columns each result type shows, in every
+format.
+
+One function per result type (`solve_document`/`render_solve` for a solve
+and its lifting, `render_enumerate` for the strata of an architecture,
+`render_compatibility` for the paper's table, `report_document` for the
+report); every format — plain text (``table``), Markdown, LaTeX, HTML, CSV and
+JSON — comes out of the same rows (`critlcn.report` typesets them), so the
+command line, the report and every format show the same columns. Nothing
+here computes: the input is result objects, the output text.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from critlcn.errors import CritlcnError
+from critlcn.report import LATEX_PACKAGES, cell, latex_escape, render_table, to_json
+
+__all__ = [
+    "Table",
+    "DOCUMENT_FORMATS",
+    "SOLVE_FORMATS",
+    "document",
+    "architecture_lines",
+    "strata_table",
+    "function_points_table",
+    "parameter_points_table",
+    "summary_table",
+    "status_line",
+    "solve_document",
+    "render_solve",
+    "render_enumerate",
+    "render_compatibility",
+    "report_document",
+]
+
+#: Formats of a whole document (`document`).
+DOCUMENT_FORMATS = ("table", "md", "latex", "html")
+#: Formats of ``critlcn solve``.
+SOLVE_FORMATS = ("table", "json", "md", "csv", "latex", "html")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Headers, rows (cells formatted by `critlcn.report.cell`) and notes
+    that rows refer to as ``[n]``."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    notes: tuple[str, ...] = ()
+
+    def render(self, fmt: str, title: str | None = None) -> str:
+        """This table in ``fmt`` (see `critlcn.report.render_table`)."""
+        return render_table(self.headers, self.rows, fmt, title=title, notes=self.notes)
+
+
+class _Notes:
+    """Numbered notes: equal texts share a number."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def ref(self, text: str) -> str:
+        if text not in self.texts:
+            self.texts.append(text)
+        return f"[{self.texts.index(text) + 1}]"
+
+    def done(self) -> tuple[str, ...]:
+        return tuple(f"[{i + 1}] {t}" for i, t in enumerate(self.texts))
+
+
+# ---------------------------------------------------------------------------
+# documents: headings, paragraphs, preformatted text, tables, images
+
+
+_CSS = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+        "table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 8px;"
+        "text-align:left;font-size:0.9em;vertical-align:top}th{background:#f2f2f2}img{max-width:100%}"
+        "caption{text-align:left;font-weight:bold;padding:0.3em 0}.notes{font-size:0.85em}"
+        ".warning{background:#fff3cd;border:1px solid #e0c36c;padding:0.5em 1em}")
+
+
+def document(title: str, blocks: Sequence[tuple], fmt: str, images: dict | None = None) -> str:
+    """A document of ``blocks`` in ``fmt`` (``table``, ``md``, ``latex``, ``html``).
+
+    A block is ``("heading", text)``, ``("text", paragraph)``,
+    ``("warning", paragraph)``, ``("code", preformatted)``,
+    ``("table", Table, caption)`` or ``("image", name, alt)``; ``images``
+    maps names to PNG bytes (HTML embeds them, Markdown links ``name.png``).
+
+    Examples
+    --------
+    >>> t = Table(("a", "b|c"), ((1, None),))
+    >>> print(document("T", [("heading", "Part"), ("table", t, None)], "md"))
+    # T
+    <BLANKLINE>
+    ## Part
+    <BLANKLINE>
+    | a | b\\|c |
+    |---|---|
+    | 1 | − |
+    <BLANKLINE>
+    """
+    if fmt not in DOCUMENT_FORMATS:
+        raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(DOCUMENT_FORMATS)}")
+    images = images or {}
+    out: list[str] = []
+    if fmt == "md":
+        out += [f"# {title}", ""]
+    elif fmt == "latex":
+        out += [f"% {title}", "% needs \\usepackage{" + ",".join(LATEX_PACKAGES) + "}", ""]
+    elif fmt == "html":
+        out += ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                f"<title>{html.escape(title)}</title>", f"<style>{_CSS}</style></head><body>",
+                f"<h1>{html.escape(title)}</h1>"]
+    for block in blocks:
+        kind = block[0]
+        if kind == "heading":
+            text = block[1]
+            out.append({"table": f"{text}:", "md": f"## {text}\n",
+                        "latex": "\\subsection*{" + latex_escape(text) + "}",
+                        "html": f"<h2>{html.escape(text)}</h2>"}[fmt])
+        elif kind in ("text", "warning"):
+            text = block[1]
+            if fmt == "html":
+                cls = ' class="warning"' if kind == "warning" else ""
+                out.append(f"<p{cls}>{html.escape(text)}</p>")
+            elif fmt == "latex":
+                out.append(("\\textbf{Warning:} " if kind == "warning" else "") + latex_escape(text) + "\n")
+            elif fmt == "md":
+                out.append(("**Warning:** " if kind == "warning" else "") + text + "\n")
+            else:
+                out.append(("WARNING: " if kind == "warning" else "") + text + "\n")
+        elif kind == "code":
+            text = block[1]
+            if fmt == "html":
+                out.append(f"<pre>{html.escape(text)}</pre>")
+            elif fmt == "latex":
+                out.append("\n".join("% " + line for line in text.splitlines()) + "\n")
+            elif fmt == "md":
+                out.append(f"```\n{text}\n```\n")
+            else:
+                out.append(text + "\n")
+        elif kind == "table":
+            _, table, caption = block
+            out.append(table.render(fmt, title=caption if fmt in ("latex", "html") else None) + "\n")
+        elif kind == "image":
+            _, name, alt = block
+            if fmt == "html" and name in images:
+                data = base64.b64encode(images[name]).decode("ascii")
+                out.append(f'<figure><img id="{html.escape(name)}" alt="{html.escape(alt)}" '
+                           f'src="data:image/png;base64,{data}"><figcaption>{html.escape(alt)}</figcaption></figure>')
+            elif fmt == "md":
+                out.append(f"![{alt}]({name}.png)\n")
+            elif fmt == "latex":
+                out.append("\\begin{figure}[ht]\\centering\\includegraphics[width=\\linewidth]{" + name + "}"
+                           "\\caption{" + latex_escape(alt) + "}\\end{figure}\n")
+            else:
+                out.append(f"[figure {name}.png: {alt}]\n")
+        else:
+            raise ValueError(f"unknown block kind {kind!r}")
+    if fmt == "html":
+        out.append("</body></html>")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------
+# rows of each result type
+
+
+def architecture_lines(arch) -> tuple[str, ...]:
+    """The two lines every architecture report starts with.
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> architecture_lines(Architecture((2, 2)))[0]
+    'architecture k=(2,2)  (layers 2, strides [1, 1])'
+    """
+    return (
+        f"architecture {arch.label()}  (layers {arch.layers}, strides {list(arch.strides)})",
+        f"end-to-end filter size {arch.size}, degree d = {arch.degree}, e = {arch.e} even filter sizes, "
+        + ("filling: M_k = R^k" if arch.filling else "not filling: M_k = {w : at least e real roots}")
+        + f", dim M_k = {arch.function_space_dimension}",
+    )
+
+
+def strata_table(result) -> Table:
+    """Path statistics per partition of a solve."""
+    head = ("partition", "rrmps", "paths", "valid", "expected", "real", "spurious", "failed")
+    rows = tuple(("-".join(map(str, s.partition)), ", ".join(s.rrmps), s.paths_tracked, s.valid, s.expected,
+                  s.real, s.spurious, s.failed) for s in result.strata)
+    return Table(head, rows)
+
+
+def _numbers(values, digits: int = 4) -> str:
+    return " ".join(f"{v:.{digits}g}" for v in values)
+
+
+def function_points_table(result) -> Table:
+    """The real critical points of a solve in function space."""
+    head = ("rrmp", "region", "compatible", "loss", "end-to-end filter")
+    rows = tuple((str(p.rrmp), p.region, p.compatible, f"{p.loss:.6g}", _numbers(p.filter)) for p in result.points)
+    return Table(head, rows)
+
+
+def parameter_points_table(lifted) -> Table:
+    """Every parameter point of a lifting (one per scaling class), and one row
+    per critical point that does not lift: its type says so, the reason is a
+    note."""
+    head = ("rrmp", "region", "loss", "pattern", "type", "neg. eig.", "minimum", "|grad|", "filters (layer 1 first)")
+    notes = _Notes()
+    rows = []
+    for p in lifted.points:
+        if not p.parameters:
+            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", None, "does not lift " + notes.ref(str(p.reason)),
+                         None, None, None, None))
+        for q in p.parameters:
+            filters = " | ".join(_numbers(f) for f in q.filters)
+            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", q.pattern, q.type, q.negative_eigenvalues,
+                         q.minimum, f"{q.gradient_norm:.1e}", filters))
+    return Table(head, tuple(rows), notes.done())
+
+
+def summary_table(lifted) -> Table:
+    """Counts by rrmp of a lifting, with the zero set as a note."""
+    head = ("rrmp", "region", "compatible", "real points", "parameter classes", "minima", "saddles", "degenerate",
+            "best loss")
+    rows = tuple((r.rrmp, r.region, r.compatible, r.real_points, r.parameter_classes, r.minima, r.saddles,
+                  r.degenerate, None if r.best_loss is None else f"{r.best_loss:.6g}") for r in lifted.summary())
+    zero = lifted.zero_set
+    note = (f"zero set (two or more filters zero, w = 0): loss {zero.loss:.6g}, dimension {zero.dimension}; "
+            f"{lifted.parameter_classes} parameter classes, scaling {lifted.scaling}")
+    return Table(head, rows, (note,))
+
+
+def status_line(result) -> str | None:
+    """One sentence when a solve is not complete (None when it is)."""
+    problems = tuple(getattr(result, "problems", ()))
+    if not problems:
+        return None
+    return ("Incomplete solve: " + "; ".join(problems) + ". Some critical points may be missing; "
+            "rerun with another seed.")
+
+
+# ---------------------------------------------------------------------------
+# a solve
+
+
+def solve_document(result, lifted=None) -> list[tuple]:
+    """The blocks of a solve report: summary, status, paths by partition,
+    then the parameter points and the summary by rrmp (with lifting) or the
+    function-space points."""
+    blocks: list[tuple] = [("code", str(result))]
+    warning = status_line(result)
+    if warning:
+        blocks.append(("warning", warning))
+    blocks += [("heading", "Paths by partition"), ("table", strata_table(result), "Paths by partition")]
+    if lifted is not None:
+        title = "Parameter-space critical points (one per scaling class)"
+        blocks += [("heading", title), ("table", parameter_points_table(lifted), title),
+                   ("heading", "Summary by rrmp"), ("table", summary_table(lifted), "Summary by rrmp")]
+    else:
+        title = "Real critical points in function space"
+        blocks += [("heading", title), ("table", function_points_table(result), title)]
+    return blocks
+
+
+def _solve_csv(result, lifted) -> str:
+    buf = io.StringIO()
+    wr = csv.writer(buf, lineterminator="\n")
+    base = ["rrmp", "partition", "region", "compatible", "loss"] + [f"w{j}" for j in range(result.degree + 1)]
+    if lifted is None:
+        wr.writerow(base)
+        for p in result.points:
+            wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)]
+                        + [repr(v) for v in p.filter])
+        return buf.getvalue()
+    wr.writerow(base + ["pattern", "type", "negative_eigenvalues", "minimum", "gradient_norm", "filters"])
+    for p in lifted.points:
+        left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)] + \
+            [repr(v) for v in p.filter]
+        if not p.parameters:
+            wr.writerow(left + ["", "does not lift: " + str(p.reason), "", "", "", ""])
+        for q in p.parameters:
+            wr.writerow(left + [q.pattern, q.type, q.negative_eigenvalues, q.minimum or "", repr(q.gradient_norm),
+                                json.dumps([list(f) for f in q.filters])])
+    return buf.getvalue()
+
+
+def render_solve(result, lifted=None, fmt: str = "table") -> str:
+    """A solve (and its lifting) as ``table``, ``json``, ``md``, ``csv``,
+    ``latex`` or ``html``. CSV: one row per parameter point (or per critical
+    point).
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.critical import SolveResult, StratumStats
+    >>> r = SolveResult(Architecture((2, 2)), 0, (("source", "toy"), ("samples", 3)),
+    ...                 (StratumStats((1, 1), ("11|0",), 1, 1, 1, 0, 0, 0),), ())
+    >>> print(render_solve(r, fmt="md").splitlines()[0])
+    # critlcn solve: k=(2,2)
+    """
+    if fmt == "json":
+        return to_json(lifted.to_dict() if lifted is not None else result.to_dict())
+    if fmt == "csv":
+        return _solve_csv(result, lifted)
+    if fmt not in SOLVE_FORMATS:
+        raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(SOLVE_FORMATS)}")
+    return document(f"critlcn solve: {result.architecture.label()}", solve_document(result, lifted), fmt)
+
+
+# ---------------------------------------------------------------------------
+# strata of an architecture, and the paper's compatibility table
+
+
+def _enumerate_table(infos) -> Table:
+    head = ("rrmp", "partition", "dim", "region", "compatible", "assignments", "patterns")
+    rows = []
+    for s in infos:
+        pats = list(s.patterns) + (["…"] if s.patterns_truncated else [])
+        rows.append((str(s.rrmp), "-".join(map(str, s.rrmp.partition)), s.rrmp.dimension, s.region,
+                     s.compatible, s.assignments, pats or None))
+    return Table(head, tuple(rows))
+
+
+def architecture_summary(arch) -> dict:
+    """The architecture facts every JSON report starts with."""
+    return {
+        "architecture": arch.to_dict(),
+        "filter_size": arch.size,
+        "degree": arch.degree,
+        "e": arch.e,
+        "filling": arch.filling,
+        "function_space_dimension": arch.function_space_dimension,
+    }
+
+
+def render_enumerate(arch, infos, fmt: str = "table", *, max_patterns: int, version: str = "") -> str:
+    """The strata of ``arch`` (`critlcn.compatibility.StratumInfo` rows) in any format.
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.compatibility import stratum_infos
+    >>> a = Architecture((2, 2))
+    >>> print(render_enumerate(a, stratum_infos(a), "table", max_patterns=3).splitlines()[-1])
+    3 rrmps, 2 compatible
+    """
+    compatible = sum(s.compatible for s in infos)
+    if fmt == "json":
+        payload = architecture_summary(arch)
+        payload.update(version=version, max_patterns=max_patterns, rrmps=len(infos), compatible=compatible,
+                       rows=[s.to_dict() for s in infos])
+        return to_json(payload)
+    table = _enumerate_table(infos)
+    if fmt == "csv":
+        return table.render("csv")
+    lines = architecture_lines(arch)
+    if fmt == "table":
+        return "\n".join(lines) + "\n\n" + table.render("table") + f"\n\n{len(infos)} rrmps, {compatible} compatible"
+    blocks = [("text", line) for line in lines] + [("table", table, "; ".join(lines))]
+    blocks.append(("text", f"{len(infos)} rrmps, {compatible} compatible"))
+    return document(f"critlcn enumerate: {arch.label()}", blocks, fmt)
+
+
+def render_compatibility(archs, rows, cols, fmt: str = "md", *, regions=None) -> str:
+    """The paper's table (rrmps × architectures, an example pattern or −) in any format.
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.compatibility import compatibility_table
+    >>> a = [Architecture((2, 2))]
+    >>> print(render_compatibility(a, *compatibility_table(a), "md").splitlines()[0])
+    | ρ\\|γ | k=(2,2) |
+    """
+    if fmt == "json":
+        return to_json({
+            "degree": archs[0].degree,
+            "rows": [str(r) for r in rows],
+            "architectures": {",".join(map(str, a.k)): list(cols[a]) for a in archs},
+            "regions": {",".join(map(str, a.k)): list(regions[a]) for a in archs} if regions else {},
+        })
+    headers = ["ρ|γ"] + [a.label() for a in archs]
+    body = [[str(r)] + [cols[a][i] for a in archs] for i, r in enumerate(rows)]
+    return render_table(headers, body, fmt)
+
+
+# ---------------------------------------------------------------------------
+# the report
+
+
+def report_document(arch, result, lifted, infos, *, seed: int, runs: int, versions: dict, descent=None,
+                    init_path: str | None = None) -> list[tuple]:
+    """The blocks of ``critlcn report`` from its results: the solve (and its
+    lifting), the strata ``infos``, the gradient-descent result ``descent``
+    (or None). Images are referred to by name: ``strata``,
+    ``critical_losses`` and (with descent) ``descent``."""
+    data = dict(result.data)
+    command = f"critlcn report --k {' '.join(map(str, arch.k))} --seed {seed} --runs {runs}"
+    if init_path:
+        command += f" --init {init_path}"
+    blocks: list[tuple] = []
+    warning = status_line(result)
+    if warning:
+        blocks.append(("warning", warning))
+    blocks += [("heading", "Run"), ("table", Table(("item", "value"), (
+        ("command", command),
+        ("seed", seed),
+        ("data", f"{data.get('source')} ({data.get('samples')} samples)"),
+        ("data sha256", data.get("sha256")),
+        ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
+        ("complete", result.complete),
+    )), "Run")]
+    blocks += [("heading", "Architecture"), ("table", Table(("property", "value"), (
+        ("filter sizes k (layer 1 first)", ", ".join(map(str, arch.k))),
+        ("layers L", arch.layers),
+        ("end-to-end filter size", arch.size),
+        ("degree d", arch.degree),
+        ("even filter sizes e", arch.e),
+        ("function space", "filling (M_k = R^k)" if arch.filling else
+         f"not filling: filters with at least {arch.e} real roots (closed, full-dimensional)"),
+    )), "Architecture")]
+    blocks += [("heading", "Compatibility"), ("table", _enumerate_table(infos), "Compatibility")]
+    blocks += [("heading", "Strata graph"), ("image", "strata", f"Strata graph of degree {arch.degree} coloured by region")]
+    blocks += [("heading", "Solver statistics"), ("table", strata_table(result), "Solver statistics")]
+    blocks += [("heading", "Critical points by stratum"), ("table", summary_table(lifted), "Critical points by stratum")]
+    zero = lifted.zero_set
+    blocks += [("heading", "Zero set"), ("text",
+               f"Every point with two or more zero filters is critical (w = 0): loss {zero.loss:.6g}, "
+               f"a set of dimension {zero.dimension} in parameter space. Parameter classes above non-zero "
+               f"critical points: {lifted.parameter_classes}; scaling: {lifted.scaling}.")]
+    title = "Critical points in parameter space"
+    blocks += [("heading", title), ("table", parameter_points_table(lifted), title)]
+    blocks += [("heading", "Loss of every critical point"),
+               ("image", "critical_losses", "Loss of every critical point per stratum")]
+    if descent is not None:
+        gd = descent
+        blocks += [("heading", "Gradient descent on this data"), ("text",
+                   f"{runs} runs from N(0, {gd.init_scale:g}²) initialisations, seed {seed}: "
+                   f"{gd.converged} converged, {gd.matched} ended (up to scaling) at a listed parameter class, "
+                   f"{gd.lower_than_best} reached a loss below the best listed point "
+                   f"(best listed {gd.best_loss:.6g}, lowest run {gd.lowest_run_loss:.6g}).")]
+        blocks += [("heading", "Gradient descent limits"), ("table", Table(
+            ("rrmp", "pattern", "type", "runs", "share", "mean loss"),
+            tuple((r.rrmp, r.pattern, r.type, r.runs, f"{100 * r.share:.1f}%", f"{r.mean_loss:.6g}")
+                  for r in gd.rows)), "Gradient descent limits")]
+        blocks += [("heading", "Where gradient descent ends"),
+                   ("image", "descent", "Share of gradient-descent runs ending at each parameter class")]
+    return blocks
