@@ -435,18 +435,6 @@ def load_init(path: str, arch: Architecture) -> tuple[np.ndarray, ...]:
 # summary rendering
 
 
-def _fmt_loss(x) -> str:
-    return "-" if x is None else f"{x:.6g}"
-
-
-def _summary_rows(result: LiftResult):
-    head = ("rrmp", "region", "compatible", "real points", "parameter classes", "minima", "saddles", "degenerate",
-            "best loss")
-    rows = [(r.rrmp, r.region, "yes" if r.compatible else "no", r.real_points, r.parameter_classes, r.minima,
-             r.saddles, r.degenerate, _fmt_loss(r.best_loss)) for r in result.summary()]
-    return head, rows
-
-
 def render_summary(result: LiftResult, fmt: str = "table") -> str:
     """The summary by rrmp as ``'table'``, ``'md'``, ``'latex'`` or ``'csv'`` text.
 
@@ -459,22 +447,16 @@ def render_summary(result: LiftResult, fmt: str = "table") -> str:
     ...        filter=(1.0, 0.0, -1.0), loss=0.0)
     >>> print(render_summary(lift(Architecture((2, 2)), loss, [pt]), "csv").strip())
     rrmp,region,compatible,real points,parameter classes,minima,saddles,degenerate,best loss
-    11|0,interior,yes,1,2,2,0,0,0
+    11|0,interior,true,1,2,2,0,0,0
     """
-    from critlcn.report import render_table
+    from critlcn.render import summary_table
 
     if fmt not in SUMMARY_FORMATS:
         raise CritlcnError(f"unknown summary format {fmt!r}: use one of {', '.join(SUMMARY_FORMATS)}")
-    head, rows = _summary_rows(result)
-    zero = result.zero_set
-    note = (f"zero set (two or more filters zero, w = 0): loss {zero.loss:.6g}, dimension {zero.dimension}; "
-            f"{result.parameter_classes} parameter classes, scaling {result.scaling}")
-    text = render_table(head, rows, fmt)
+    table = summary_table(result)
     if fmt == "csv":
-        return text + "\n"
-    if fmt == "latex":
-        return text + "\n% " + note + "\n"
-    return text + "\n\n" + note + "\n"
+        return table.render("csv") + "\n"
+    return table.render(fmt) + "\n"
 
 
 class _CallableModule(types.ModuleType):
