@@ -274,9 +274,8 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     lams = list(need)
     starts = {}
     for lam in lams:
-        st = load_start(lam, cache)
-        ref = reference_ed_degree(lam)
-        if st is not None and st.count == ref:
+        st = load_start(lam, cache, expected=reference_ed_degree(lam))
+        if st is not None:
             starts[lam] = st
     # start systems missing from the cache (e.g. d > 8) are built now, in parallel
     missing = [lam for lam in lams if lam not in starts]
