@@ -13,7 +13,7 @@ import os
 import click
 import numpy as np
 
-from critlcn.clikit import SEED, KCommand, finish, architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import SEED, Heartbeat, KCommand, finish, architecture_from, emit, friendly, k_option, write_text
 from critlcn.errors import CritlcnError
 
 __all__ = ["experiment", "report"]
@@ -85,9 +85,11 @@ def _positive(value, name: str) -> None:
               help="output format")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="outcome bars to FILE.png or FILE.svg")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
+@click.option("--quiet", is_flag=True, help="no progress line on stderr (shown only on a terminal)")
 @friendly
 def experiment(k, runs, seed, data_model, targets, samples, d0, init_scale, init_type, init_roots, init_norms, target_dist,
-               target_scale, step_rule, step, root_tol, paper, max_steps, match, fmt, plot, output):
+               target_scale, step_rule, step, root_tol, paper, max_steps, match, fmt, plot, output,
+               quiet):
     """Gradient descent from random initialisations on random targets; limits
     classified by rrmp and checked against the listed critical points."""
     from critlcn.descent import (DATA_MODELS, EXPERIMENT_FORMATS, PAPER_SETUP, STEP_RULES, TARGET_DISTRIBUTIONS,
@@ -125,7 +127,8 @@ def experiment(k, runs, seed, data_model, targets, samples, d0, init_scale, init
             raise CritlcnError(f"unknown {option} {value!r}: use one of {', '.join(known)}")
     _check_writable_file(output, "--output")
     _check_writable_file(plot, "--plot", ("png", "svg"))
-    result = run(arch, runs, seed=seed, targets=targets, match=match, **opts)
+    with Heartbeat(f"experiment {arch.label()}, {runs} runs", enabled=not quiet):
+        result = run(arch, runs, seed=seed, targets=targets, match=match, **opts)
     if plot:
         from critlcn.plots import outcome_figure, save_figure
 
@@ -155,8 +158,9 @@ def _versions() -> dict:
 @click.option("--init", "init_path", type=click.Path(dir_okay=False), default=None,
               help="initialisation .npz (w1 … wL): scale parameter points to its invariants")
 @click.option("--allow-singular", is_flag=True, help="continue when the data's Q is singular")
+@click.option("--quiet", is_flag=True, help="no progress lines on stderr (shown only on a terminal)")
 @friendly
-def report(k, data_path, out_dir, seed, runs, init_path, allow_singular):
+def report(k, data_path, out_dir, seed, runs, init_path, allow_singular, quiet):
     """Write a Markdown and a self-contained HTML report: architecture,
     compatibility, strata graph, critical points, gradient descent, plots."""
     from critlcn.data import default_dataset, load, quadratic_loss
@@ -188,10 +192,11 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular):
     from critlcn.render import document, report_document
     from critlcn.rrmp import enumerate_rrmps
 
-    result = run_solve(arch, loss, ds, seed=seed)
-    lifted = lift(arch, loss, result.points, init=init, solve=result)
-    infos = [stratum_info(r, arch, max_patterns=4) for r in enumerate_rrmps(arch.degree)]
-    gd = descend_on_loss(arch, loss, lifted, runs, seed=seed) if runs > 0 else None
+    result = run_solve(arch, loss, ds, seed=seed, progress=False if quiet else None)
+    with Heartbeat("lifting and gradient descent", enabled=not quiet):
+        lifted = lift(arch, loss, result.points, init=init, solve=result)
+        infos = [stratum_info(r, arch, max_patterns=4) for r in enumerate_rrmps(arch.degree)]
+        gd = descend_on_loss(arch, loss, lifted, runs, seed=seed) if runs > 0 else None
     figures = {"strata": strata_figure(arch), "critical_losses": critical_loss_figure(lifted)}
     if gd is not None:
         figures["descent"] = limits_figure(gd)

@@ -16,7 +16,7 @@ import click
 from critlcn.errors import EXIT_INCOMPLETE, CritlcnError, cli_message
 from critlcn.files import atomic_write
 
-__all__ = ["friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED"]
+__all__ = ["Heartbeat", "friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED"]
 
 
 def friendly(func):
@@ -57,6 +57,52 @@ def finish(result) -> None:
     if line is not None:
         click.echo(line, err=True)
         sys.exit(EXIT_INCOMPLETE)
+
+
+class Heartbeat:
+    """A progress line on stderr while a long call runs: ``label: 12 s``,
+    refreshed every ``interval`` seconds by a background thread and erased at
+    the end. Shown only when stderr is a terminal and ``enabled``, so pipes,
+    files and ``--quiet`` get nothing.
+
+    Examples
+    --------
+    >>> with Heartbeat("experiment", enabled=False) as beat:
+    ...     beat.shown
+    False
+    """
+
+    def __init__(self, label: str, *, enabled: bool = True, interval: float = 0.5, stream=None):
+        import threading
+
+        self.label, self.interval = label, interval
+        self.stream = stream or sys.stderr
+        self.shown = bool(enabled) and self.stream.isatty()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True) if self.shown else None
+
+    def _run(self):
+        import time
+
+        start = time.monotonic()
+        while not self._stop.wait(self.interval):
+            self.stream.write(f"\r{self.label}: running, {time.monotonic() - start:.0f} s")
+            self.stream.flush()
+
+    def __enter__(self):
+        if self._thread is not None:
+            self.stream.write(f"{self.label}: running")
+            self.stream.flush()
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.stream.write("\r\033[K")  # erase the line: the results follow
+            self.stream.flush()
+        return False
 
 
 def write_text(path: str, text: str) -> None:

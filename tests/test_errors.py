@@ -94,3 +94,36 @@ def test_report_write_failure_leaves_no_folder(monkeypatch, tmp_path):
     assert res.exit_code == 2 and "No space left on device" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert len(calls) == 3 and list(tmp_path.iterdir()) == []
+
+
+def _stderr_on_a_terminal(*args):
+    """Run critlcn with stderr on a pseudo-terminal; returns (exit status, what the terminal got)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("critlcn")  # the console script, as in conftest.critlcn_exe
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(exe), *args], stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    return proc.wait(timeout=120), seen.decode(errors="replace")
+
+
+def test_experiment_shows_progress_on_a_terminal_only():
+    args = ("experiment", "--k", "3", "2", "2", "--runs", "300", "--match", "3", "--format", "json")
+    code, terminal = _stderr_on_a_terminal(*args)
+    assert code == 0 and "experiment k=(3,2,2), 300 runs: running" in terminal
+    code, terminal = _stderr_on_a_terminal(*args, "--quiet")
+    assert code == 0 and "running" not in terminal
