@@ -16,7 +16,7 @@ import numpy as np
 from critlcn.architecture import Architecture, check_degree
 from critlcn.clikit import SEED, KCommand, finish, KSubGroup, architecture_from, emit, friendly, k_option, write_text
 from critlcn.errors import CritlcnError
-from critlcn.render import SOLVE_FORMATS as FORMATS, render_solve
+from critlcn.render import SOLVE_FORMATS as FORMATS, non_finite_warning, render_solve
 
 __all__ = ["solve", "systems", "build_cache", "data", "synth"]
 
@@ -87,6 +87,9 @@ def solve(k, data_path, all_strata, seed, fmt, output, allow_singular, jobs, sch
 
         lifted = lift(arch, loss, result.points, init=init, solve=result, jobs=jobs, scheduler=scheduler)
     emit(render_solve(result, lifted, fmt), output)
+    warning = non_finite_warning(result, lifted)
+    if warning:
+        click.echo(warning, err=True)
     finish(result)
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "status_line",
     "solve_document",
     "render_solve",
+    "non_finite_warning",
     "render_enumerate",
     "render_compatibility",
     "report_document",
@@ -124,7 +125,7 @@ def document(title: str, blocks: Sequence[tuple], fmt: str, images: dict | None 
         kind = block[0]
         if kind == "heading":
             text = block[1]
-            out.append({"table": f"{text}:", "md": f"## {text}\n",
+            out.append({"table": f"{text}:\n", "md": f"## {text}\n",
                         "latex": "\\subsection*{" + latex_escape(text) + "}",
                         "html": f"<h2>{html.escape(text)}</h2>"}[fmt])
         elif kind in ("text", "warning"):
@@ -293,6 +294,25 @@ def _solve_csv(result, lifted) -> str:
             wr.writerow(left + [q.pattern, q.type, q.negative_eigenvalues, q.minimum or "", repr(q.gradient_norm),
                                 json.dumps([list(f) for f in q.filters])])
     return buf.getvalue()
+
+
+def non_finite_warning(result, lifted=None) -> str | None:
+    """One line when a solve's numbers include NaN or infinity (JSON writes
+    them as ``null`` / ``"Infinity"``), else None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> non_finite_warning(SimpleNamespace(to_dict=lambda: {"loss": float("nan")}))
+    'Warning: 1 number in the results is not finite (NaN or infinity; JSON has null or "Infinity" there)'
+    """
+    from critlcn.report import json_safe
+
+    n = json_safe(lifted.to_dict() if lifted is not None else result.to_dict())[1]
+    if not n:
+        return None
+    return (f"Warning: {n} number{'s' if n != 1 else ''} in the results {'are' if n != 1 else 'is'} not finite "
+            '(NaN or infinity; JSON has null or "Infinity" there)')
 
 
 def render_solve(result, lifted=None, fmt: str = "table") -> str:
