@@ -306,6 +306,7 @@ class SolveResult:
             "strata": self.strata,
             "critical_points": self.points,
             "complete": self.complete,
+            "problems": self.problems,
             "certified": self.certification,
             "versions": dict(self.versions),
         })
