@@ -13,7 +13,7 @@ import os
 import click
 import numpy as np
 
-from critlcn.clikit import SEED, Heartbeat, KCommand, finish, architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import SEED, Heartbeat, KCommand, check_folder, finish, write_folder, architecture_from, emit, friendly, k_option
 from critlcn.errors import CritlcnError
 
 __all__ = ["experiment", "report"]
@@ -181,9 +181,7 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular, quiet):
     init = load_init(init_path, arch) if init_path else None
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise CritlcnError(f"cannot write into {out_dir}: it is a file; pick a folder for --out")
-    base = _existing_ancestor(out_dir)
-    if not os.path.isdir(base):
-        raise CritlcnError(f"cannot create folder {out_dir}: {base} is not a folder; pick another --out")
+    check_folder(out_dir, option="--out")
     from critlcn.compatibility import stratum_info
     from critlcn.critical import solve as run_solve
     from critlcn.descent import descend_on_loss
@@ -209,37 +207,6 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular, quiet):
     title = f"critlcn report: {arch.label()}"
     files = {"report.md": document(title, blocks, "md"), "report.html": document(title, blocks, "html", png),
              **files}
-    _write_folder(out_dir, files)
+    write_folder(out_dir, files, option="--out")
     emit("\n".join(os.path.join(out_dir, n) for n in files), None)
     finish(result)
-
-
-def _existing_ancestor(path: str) -> str:
-    path = os.path.abspath(path)
-    while not os.path.exists(path):
-        path = os.path.dirname(path)
-    return path
-
-
-def _write_folder(out_dir: str, files: dict) -> None:
-    """Write every file, or (on any failure) none: files written so far and
-    folders made for them are removed again."""
-    from critlcn.files import atomic_write
-
-    made = []
-    path = os.path.abspath(out_dir)
-    while not os.path.exists(path):
-        made.append(path)
-        path = os.path.dirname(path)
-    written = []
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-        for name, data in files.items():
-            written.append(atomic_write(os.path.join(out_dir, name), data))
-    except OSError as err:
-        for path in written:
-            os.unlink(path)
-        for path in made:  # deepest first
-            if os.path.isdir(path) and not os.listdir(path):
-                os.rmdir(path)
-        raise CritlcnError(f"cannot write the report into {out_dir}: {err.strerror}; pick a writable --out") from None

@@ -14,7 +14,7 @@ import click
 import numpy as np
 
 from critlcn.architecture import Architecture, check_degree
-from critlcn.clikit import SEED, KCommand, finish, KSubGroup, architecture_from, emit, friendly, k_option, write_text
+from critlcn.clikit import SEED, KCommand, finish, write_folder, KSubGroup, architecture_from, emit, friendly, k_option
 from critlcn.errors import CritlcnError
 from critlcn.render import SOLVE_FORMATS as FORMATS, non_finite_warning, render_solve
 
@@ -137,12 +137,7 @@ def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
             "equations": "(c Q u - b).u = 0 and (c Q u - b).du/dt_v = 0; valid: c != 0, roots of all f_m distinct",
         }
         texts[f"d{arch.degree}_{partition_key(lam)}.phc"] = phc_file(assembled, header)
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as err:
-        raise CritlcnError(f"cannot create folder {out_dir}: {err.strerror}; pick another --out") from None
-    for name, text in texts.items():
-        write_text(os.path.join(out_dir, name), text)
+    write_folder(out_dir, texts, option="--out")
     emit("\n".join(os.path.join(out_dir, n) for n in texts), None)
 
 

@@ -16,7 +16,7 @@ import click
 from critlcn.errors import EXIT_INCOMPLETE, CritlcnError, cli_message
 from critlcn.files import atomic_write
 
-__all__ = ["Heartbeat", "friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED"]
+__all__ = ["Heartbeat", "check_folder", "write_folder", "friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED"]
 
 
 def friendly(func):
@@ -122,6 +122,57 @@ def write_text(path: str, text: str) -> None:
         atomic_write(path, text)
     except OSError as err:
         raise CritlcnError(f"cannot write {path}: {err.strerror}; pick a writable --output") from None
+
+
+def _existing_ancestor(path: str) -> str:
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def check_folder(out_dir: str, *, option: str) -> None:
+    """Fail now (before a long run) when ``out_dir`` cannot become a folder."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise CritlcnError(f"cannot write into {out_dir}: it is a file; pick a folder for {option}")
+    base = _existing_ancestor(out_dir)
+    if not os.path.isdir(base):
+        raise CritlcnError(f"cannot create folder {out_dir}: {base} is not a folder; pick another {option}")
+
+
+def write_folder(out_dir: str, files: dict, *, option: str) -> list[str]:
+    """Write every file (name → text or bytes) into ``out_dir``, or, on any
+    failure, none: files written so far and folders made for them are
+    removed again. Returns the paths written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = os.path.join(tempfile.mkdtemp(), "a", "b")
+    >>> [os.path.basename(p) for p in write_folder(d, {"x.txt": "1", "y.bin": b"2"}, option="--out")]
+    ['x.txt', 'y.bin']
+    """
+    from critlcn import files as files_module  # looked up at call time (tests replace atomic_write)
+
+    check_folder(out_dir, option=option)
+    made = []
+    path = os.path.abspath(out_dir)
+    while not os.path.exists(path):
+        made.append(path)
+        path = os.path.dirname(path)
+    written = []
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        for name, data in files.items():
+            written.append(files_module.atomic_write(os.path.join(out_dir, name), data))
+    except OSError as err:
+        for path in written:
+            os.unlink(path)
+        for path in made:  # deepest first
+            if os.path.isdir(path) and not os.listdir(path):
+                os.rmdir(path)
+        raise CritlcnError(f"cannot write into {out_dir}: {err.strerror}; pick a writable {option}") from None
+    return written
 
 
 def emit(text: str, output: str | None) -> None:

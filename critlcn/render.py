@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from critlcn.errors import CritlcnError
-from critlcn.report import LATEX_PACKAGES, cell, latex_escape, render_table, to_json
+from critlcn.report import LATEX_PACKAGES, latex_escape, render_table, to_json
 
 __all__ = [
     "Table",
