@@ -75,3 +75,29 @@ def test_rescaled_data_on_the_command_line(run_cli, tmp_path):
         res = run_cli("solve", "--k", "3", "2", "2", "--data", tmp_path / f"{name}.npz", "--format", "json")
         assert res.returncode == 2 and res.stdout == ""
         assert len(res.stderr.strip().splitlines()) == 1 and "double precision" in res.stderr
+
+
+def test_invariants_of_an_initialisation_survive_any_units():
+    """With --init, every parameter point has the initialisation's invariants
+    δ_ij = ‖w_i‖² − ‖w_j‖² in the user's units, at any data scale."""
+    from critlcn.lift import invariants
+
+    rng = np.random.default_rng(5)
+    for alpha, beta in [(1.0, 1.0), (1e40, 1e-30), (1e-30, 1e40)]:
+        ds = default_dataset()
+        scaled = dataset_from_arrays(ds.X * alpha, ds.Y * beta, source="scaled")
+        loss = quadratic_loss(scaled, ARCH)
+        result = solve(ARCH, loss, scaled, seed=0)
+        # filters of the size the data call for, with distinct norms
+        size = (beta / alpha) ** (1 / 3)
+        init = tuple(size * (1 + i) * rng.normal(size=k) / np.sqrt(k) for i, k in enumerate(ARCH.k))
+        lifted = lift(ARCH, loss, result.points, init=init)
+        want = invariants(init)
+        checked = 0
+        for p in lifted.points:
+            for q in p.parameters:
+                got = invariants(q.arrays())
+                assert np.allclose(got, want, rtol=1e-8, atol=1e-10 * size**2), (alpha, beta, got, want)
+                assert q.verified
+                checked += 1
+        assert checked > 0
