@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import click
-import networkx as nx
 
 from critlcn import __version__
 from critlcn.clikit import KGroup, architecture_from, emit, friendly, k_option, strides_option
 from critlcn.compatibility import compatibility_table, stratum_info, stratum_infos
 from critlcn.errors import CritlcnError
-from critlcn.render import architecture_summary, render_compatibility, render_enumerate
-from critlcn.report import to_json
+from critlcn.render import render_compatibility, render_enumerate, render_strata
 
 __all__ = ["main"]
 
@@ -70,30 +68,12 @@ def strata(k, fmt, output, plot):
 
     arch = architecture_from(k)
     graph = strata_graph(arch)
-    if fmt == "json":
-        data = nx.node_link_data(graph, edges="edges")
-        data.update(architecture_summary(arch))
-        text = to_json(data)
-    elif fmt == "graphml":
-        text = "\n".join(nx.generate_graphml(graph))
-    else:
-        text = _dot(graph)
+    text = render_strata(arch, graph, fmt)
     if plot:
         from critlcn.plots import plot_strata
 
         plot_strata(graph, plot)
     emit(text, output)
-
-
-def _dot(graph) -> str:
-    colours = {"interior": "palegreen", "boundary": "khaki", "exterior": "lightpink"}
-    lines = [f'digraph strata {{ label="k=({graph.graph["k"]})"; rankdir=TB; node [style=filled];']
-    for node, attrs in graph.nodes(data=True):
-        shape = "box" if attrs["compatible"] else "ellipse"
-        lines.append(f'  "{node}" [fillcolor={colours[attrs["region"]]}, shape={shape}];')
-    lines += [f'  "{a}" -> "{b}";' for a, b in graph.edges()]
-    lines.append("}")
-    return "\n".join(lines)
 
 
 # Commands that live in their own modules (each keeps its heavy imports lazy).

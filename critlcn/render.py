@@ -39,6 +39,7 @@ __all__ = [
     "non_finite_warning",
     "render_enumerate",
     "render_compatibility",
+    "render_strata",
     "report_document",
 ]
 
@@ -413,6 +414,38 @@ def render_compatibility(archs, rows, cols, fmt: str = "md", *, regions=None) ->
     headers = ["ρ|γ"] + [a.label() for a in archs]
     body = [[str(r)] + [cols[a][i] for a in archs] for i, r in enumerate(rows)]
     return render_table(headers, body, fmt)
+
+
+def render_strata(arch, graph, fmt: str = "json") -> str:
+    """The strata graph (`critlcn.strata.strata_graph`) as ``json``
+    (node-link, with the architecture summary), ``graphml`` or ``dot``.
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.strata import strata_graph
+    >>> a = Architecture((2, 2))
+    >>> render_strata(a, strata_graph(a), "dot").splitlines()[0]
+    'digraph strata { label="k=(2,2)"; rankdir=TB; node [style=filled];'
+    """
+    import networkx as nx
+
+    if fmt == "json":
+        data = nx.node_link_data(graph, edges="edges")
+        data.update(architecture_summary(arch))
+        return to_json(data)
+    if fmt == "graphml":
+        return "\n".join(nx.generate_graphml(graph))
+    if fmt != "dot":
+        raise CritlcnError(f"unknown graph format {fmt!r}: use json, graphml or dot")
+    colours = {"interior": "palegreen", "boundary": "khaki", "exterior": "lightpink"}
+    lines = [f'digraph strata {{ label="k=({graph.graph["k"]})"; rankdir=TB; node [style=filled];']
+    for node, attrs in graph.nodes(data=True):
+        shape = "box" if attrs["compatible"] else "ellipse"
+        lines.append(f'  "{node}" [fillcolor={colours[attrs["region"]]}, shape={shape}];')
+    lines += [f'  "{a}" -> "{b}";' for a, b in graph.edges()]
+    lines.append("}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------
