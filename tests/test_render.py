@@ -149,6 +149,9 @@ def test_report_shows_the_command_line_columns(run_cli, tmp_path):
     cli_head, cli_rows = markdown_tables(md.stdout)[1]
     assert head == cli_head
     assert [r for r in rows if r] == cli_rows
+    # report.md holds the same tables as report.html, parsed as Markdown
+    html_tables = [(it[1], [r for r in it[2] if r]) for it in items if it[0] == "table"]
+    assert markdown_tables((out / "report.md").read_text()) == html_tables
     data = json.loads(run_cli("solve", "--k", "3", "2", "2", "--format", "json").stdout)
     pattern = head.index("pattern")
     assert all("lift" not in r[pattern] for r in rows if r)
