@@ -44,6 +44,8 @@ def incomplete_warning(result) -> str | None:
     Warning: incomplete solve (λ = 2-1: 1 path failed): some critical points may be missing; rerun with another --seed (exit status 3)
     """
     problems = tuple(getattr(result, "problems", ()))
+    if not problems and getattr(result, "complete", True) is False:
+        problems = ("not every count was met",)
     if not problems:
         return None
     return (f"Warning: incomplete solve ({'; '.join(problems)}): some critical points may be missing; "
