@@ -140,12 +140,6 @@ def experiment(k, runs, seed, data_model, targets, samples, d0, init_scale, init
 # report
 
 
-def _versions() -> dict:
-    from critlcn.results import versions
-
-    return dict(versions(extra=("matplotlib",)))
-
-
 @click.command("report", cls=KCommand)
 @k_option()
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
@@ -188,6 +182,7 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular, quiet):
     from critlcn.lift import lift
     from critlcn.plots import critical_loss_figure, figure_bytes, limits_figure, strata_figure
     from critlcn.render import document, report_document
+    from critlcn.results import versions
     from critlcn.rrmp import enumerate_rrmps
 
     result = run_solve(arch, loss, ds, seed=seed, progress=False if quiet else None)
@@ -202,8 +197,8 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular, quiet):
     for name, fig in figures.items():
         png[name] = files[name + ".png"] = figure_bytes(fig, "png")
         files[name + ".svg"] = figure_bytes(fig, "svg")
-    blocks = report_document(arch, result, lifted, infos, seed=seed, runs=runs, versions=_versions(), descent=gd,
-                             init_path=init_path)
+    blocks = report_document(arch, result, lifted, infos, seed=seed, runs=runs,
+                             versions=dict(versions(extra=("matplotlib",))), descent=gd, init_path=init_path)
     title = f"critlcn report: {arch.label()}"
     files = {"report.md": document(title, blocks, "md"), "report.html": document(title, blocks, "html", png),
              **files}

@@ -297,23 +297,43 @@ def _solve_csv(result, lifted) -> str:
     return buf.getvalue()
 
 
+def _non_finite(value) -> int:
+    """How many numbers in a result (dataclasses, tuples, arrays) are NaN or infinite."""
+    import dataclasses
+    import math
+
+    import numpy as np
+
+    if isinstance(value, float):
+        return 0 if math.isfinite(value) else 1
+    if isinstance(value, np.ndarray):
+        return int(value.size - np.count_nonzero(np.isfinite(value))) if value.dtype.kind in "fc" else 0
+    if isinstance(value, np.floating):
+        return _non_finite(float(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(_non_finite(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, dict):
+        return sum(_non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_non_finite(v) for v in value)
+    return 0
+
+
 def non_finite_warning(result, lifted=None) -> str | None:
     """One line when a solve's numbers include NaN or infinity (JSON writes
-    them as ``null`` / ``"Infinity"``), else None.
+    them as ``null``), else None.
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> non_finite_warning(SimpleNamespace(to_dict=lambda: {"loss": float("nan")}))
-    'Warning: 1 number in the results is not finite (NaN or infinity; JSON has null or "Infinity" there)'
+    >>> non_finite_warning(SimpleNamespace(loss=1.0), SimpleNamespace(points=(float("nan"), 1.0)))
+    'Warning: 1 number in the results is not finite (NaN or infinity; JSON has null there)'
     """
-    from critlcn.report import json_safe
-
-    n = json_safe(lifted.to_dict() if lifted is not None else result.to_dict())[1]
+    n = _non_finite(lifted.points if lifted is not None else result.points)
     if not n:
         return None
     return (f"Warning: {n} number{'s' if n != 1 else ''} in the results {'are' if n != 1 else 'is'} not finite "
-            '(NaN or infinity; JSON has null or "Infinity" there)')
+            "(NaN or infinity; JSON has null there)")
 
 
 def render_solve(result, lifted=None, fmt: str = "table") -> str:

@@ -206,14 +206,14 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str
 
 
 def json_safe(payload: Any) -> tuple[Any, int]:
-    """``(copy, n)``: ``payload`` with every non-finite float replaced (NaN by
-    ``None``, ±∞ by the strings ``"Infinity"``/``"-Infinity"``), and how many
-    were replaced; JSON has no such numbers.
+    """``(copy, n)``: ``payload`` with every non-finite float (NaN, ±∞)
+    replaced by ``None``, and how many were replaced: JSON has no such
+    numbers (`critlcn.results.to_jsonable` writes them as null too).
 
     Examples
     --------
     >>> json_safe({"a": [1.0, float("nan"), float("-inf")], "b": (2, "x")})
-    ({'a': [1.0, None, '-Infinity'], 'b': [2, 'x']}, 2)
+    ({'a': [1.0, None, None], 'b': [2, 'x']}, 2)
     """
     count = 0
 
@@ -225,7 +225,7 @@ def json_safe(payload: Any) -> tuple[Any, int]:
             if math.isfinite(x):
                 return x
             count += 1
-            return None if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+            return None
         if isinstance(x, dict):
             return {k: walk(v) for k, v in x.items()}
         if isinstance(x, (list, tuple)):
@@ -237,13 +237,13 @@ def json_safe(payload: Any) -> tuple[Any, int]:
 
 def to_json(payload: Any) -> str:
     """Serialise ``payload`` as indented JSON; non-finite numbers become
-    ``null`` or ``"Infinity"`` strings (`json_safe`), so the output always parses.
+    ``null`` (`json_safe`), so the output always parses.
 
     Examples
     --------
     >>> to_json({"a": [1, 2]})
     '{\\n  "a": [\\n    1,\\n    2\\n  ]\\n}'
-    >>> to_json([float("inf")]) == '[\\n  "Infinity"\\n]'
+    >>> to_json([float("inf")]) == '[\\n  null\\n]'
     True
     """
     return json.dumps(json_safe(payload)[0], indent=2, ensure_ascii=False, allow_nan=False)

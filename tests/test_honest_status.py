@@ -16,6 +16,7 @@ from critlcn.architecture import Architecture
 from critlcn.cli import main
 from critlcn.data import default_dataset, quadratic_loss
 from critlcn.errors import EXIT_INCOMPLETE
+from critlcn.results import SolveResult, StratumStats
 
 LAM = (2, 1, 1)  # a partition of the default example k = (3, 2, 2), 10 solutions
 ARCH = Architecture((3, 2, 2))
@@ -102,6 +103,6 @@ def test_complete_solve_exits_0(run_cli):
 
 
 def test_unknown_count_is_not_complete():
-    stats = critical.StratumStats((2, 1), ("2|1",), 7, 7, None, 3, 0, 0)
-    res = critical.SolveResult(Architecture((2, 2)), 0, (), (stats,), ())
+    stats = StratumStats((2, 1), ("2|1",), 7, 7, None, 3, 0, 0)
+    res = SolveResult(Architecture((2, 2)), 0, (), (stats,), ())
     assert not res.complete and "unknown" in res.problems[0]

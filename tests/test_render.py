@@ -14,8 +14,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from critlcn.architecture import Architecture
-from critlcn.critical import CriticalPoint, SolveResult, StratumStats
-from critlcn.render import render_solve
+from critlcn.results import CriticalPoint, SolveResult, StratumStats
+from critlcn.render import non_finite_warning, render_solve
 from critlcn.report import render_table
 from critlcn.rrmp import RRMP
 
@@ -171,4 +171,5 @@ def test_non_finite_numbers_do_not_break_json():
     res = SolveResult(Architecture((2, 2)), 0, (("source", "toy"),), (stats,), (pt,))
     data = json.loads(render_solve(res, fmt="json"))
     assert data["critical_points"][0]["filter"][1] is None
-    assert data["critical_points"][0]["loss"] == "Infinity"
+    assert data["critical_points"][0]["loss"] is None
+    assert non_finite_warning(res).startswith("Warning: 2 numbers")

@@ -5,11 +5,11 @@ built from scratch without being told the count, and refused when tampered."""
 import numpy as np
 import pytest
 
-from critlcn.critical import build_start, get_start
-from critlcn.lift import classify_hessian, parameter_hessian, scaling_directions
 from critlcn.data import QuadraticLoss
+from critlcn.landscape import classify_hessian, parameter_hessian, scaling_directions
 from critlcn.rrmp import partitions
-from critlcn.systems import StartSystem, cache_path, critical_system, load_start, partition_key, save_start
+from critlcn.startsystems import StartSystem, build_start, cache_path, get_start, load_start, partition_key, save_start
+from critlcn.systems import critical_system
 
 
 def _ref(reference, lam):
