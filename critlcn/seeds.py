@@ -24,10 +24,11 @@ def check_seed(seed, *, name: str = "seed") -> int:
     >>> check_seed(-1)
     Traceback (most recent call last):
     ...
-    critlcn.errors.CritlcnError: seed must be a whole number >= 0 (numpy seeds are non-negative), got -1
+    critlcn.errors.CritlcnError: `seed` must be a whole number >= 0 (numpy seeds are non-negative), got -1
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CritlcnError(f"{name} must be a whole number >= 0 (numpy seeds are non-negative), got {seed!r}")
+        raise CritlcnError(f"`{name}` must be a whole number >= 0 (numpy seeds are non-negative), got {seed!r}",
+                           parameter=name)
     return int(seed)
 
 

@@ -39,7 +39,7 @@ def test_library_refuses_negative_seeds():
 
     import numpy as np
 
-    with pytest.raises(CritlcnError, match="seed must be a whole number >= 0"):
+    with pytest.raises(CritlcnError, match="`seed` must be a whole number >= 0"):
         solve(Architecture((2,)), QuadraticLoss(np.eye(3), np.ones(3), 1.0), seed=-3)
 
 
