@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from critlcn.data import QuadraticLoss
+from critlcn.errors import CritlcnError
 from critlcn.landscape import classify_hessian, parameter_hessian, scaling_directions
 from critlcn.rrmp import partitions
 from critlcn.startsystems import StartSystem, build_start, cache_path, get_start, load_start, partition_key, save_start
@@ -46,13 +47,18 @@ def test_tampered_cache_with_a_fresh_checksum_is_refused(reference, tmp_path):
 
 
 def test_start_system_built_from_scratch_at_degree_6(reference):
-    """Monodromy from one made-up solution, not told the count: it stops when
-    five loops in a row find nothing new, and must have found them all."""
+    """Monodromy from one made-up solution reaches the reference count with
+    distinct solutions of the system; asked for one more, it saturates at
+    the reference count instead of inventing a solution."""
     lam = (5, 1)
-    start = build_start(lam, np.random.default_rng(6), target=None, blackbox_runs=0, stable_loops=5)
+    start = build_start(lam, np.random.default_rng(6), blackbox_runs=0)
     assert start.count == _ref(reference, lam) == 22
     system = critical_system(start.chart).assemble(start.parameters)
     assert float(np.max(system.backward_error(start.solutions))) < 1e-9
+    X = start.solutions
+    assert min(np.linalg.norm(X[i] - X[j]) for i in range(len(X)) for j in range(i)) > 1e-6
+    with pytest.raises(CritlcnError, match="found 22 of its 23"):
+        build_start(lam, np.random.default_rng(7), blackbox_runs=0, target=23, max_loops=25)
 
 
 def test_degenerate_hessian_is_classified_degenerate():
