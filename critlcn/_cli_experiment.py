@@ -178,9 +178,9 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular, quiet):
     check_folder(out_dir, option="--out")
     from critlcn.compatibility import stratum_info
     from critlcn.critical import solve as run_solve
-    from critlcn.descent import descend_on_loss
+    from critlcn.descent import descend_on_loss, init_type_sweep
     from critlcn.lift import lift
-    from critlcn.plots import critical_loss_figure, figure_bytes, limits_figure, strata_figure
+    from critlcn.plots import critical_loss_figure, figure_bytes, init_sweep_figure, limits_figure, strata_figure
     from critlcn.render import document, report_document
     from critlcn.results import versions
     from critlcn.rrmp import enumerate_rrmps
@@ -190,15 +190,18 @@ def report(k, data_path, out_dir, seed, runs, init_path, allow_singular, quiet):
         lifted = lift(arch, loss, result.points, init=init, solve=result)
         infos = [stratum_info(r, arch, max_patterns=4) for r in enumerate_rrmps(arch.degree)]
         gd = descend_on_loss(arch, loss, lifted, runs, seed=seed) if runs > 0 else None
+        sweep = init_type_sweep(arch, loss, lifted, runs, seed=seed) if runs > 0 else None
     figures = {"strata": strata_figure(arch), "critical_losses": critical_loss_figure(lifted)}
     if gd is not None:
         figures["descent"] = limits_figure(gd)
+        figures["init_types"] = init_sweep_figure(sweep)
     files, png = {}, {}
     for name, fig in figures.items():
         png[name] = files[name + ".png"] = figure_bytes(fig, "png")
         files[name + ".svg"] = figure_bytes(fig, "svg")
     blocks = report_document(arch, result, lifted, infos, seed=seed, runs=runs,
-                             versions=dict(versions(extra=("matplotlib",))), descent=gd, init_path=init_path)
+                             versions=dict(versions(extra=("matplotlib",))), descent=gd, sweep=sweep,
+                             init_path=init_path)
     title = f"critlcn report: {arch.label()}"
     files = {"report.md": document(title, blocks, "md"), "report.html": document(title, blocks, "html", png),
              **files}

@@ -196,9 +196,9 @@ def architecture_lines(arch) -> tuple[str, ...]:
 
 def strata_table(result) -> Table:
     """Path statistics per partition of a solve."""
-    head = ("partition", "rrmps", "paths", "valid", "expected", "real", "spurious", "failed")
+    head = ("partition", "rrmps", "paths", "valid", "expected", "certified", "real", "spurious", "failed")
     rows = tuple(("-".join(map(str, s.partition)), ", ".join(s.rrmps), s.paths_tracked, s.valid, s.expected,
-                  s.real, s.spurious, s.failed) for s in result.strata)
+                  s.certified, s.real, s.spurious, s.failed) for s in result.strata)
     return Table(head, rows)
 
 
@@ -208,8 +208,9 @@ def _numbers(values, digits: int = 4) -> str:
 
 def function_points_table(result) -> Table:
     """The real critical points of a solve in function space."""
-    head = ("rrmp", "region", "compatible", "loss", "end-to-end filter")
-    rows = tuple((str(p.rrmp), p.region, p.compatible, f"{p.loss:.6g}", _numbers(p.filter)) for p in result.points)
+    head = ("rrmp", "region", "compatible", "loss", "certified real", "end-to-end filter")
+    rows = tuple((str(p.rrmp), p.region, p.compatible, f"{p.loss:.6g}", getattr(p, "certified_real", None),
+                  _numbers(p.filter)) for p in result.points)
     return Table(head, rows)
 
 
@@ -217,16 +218,18 @@ def parameter_points_table(lifted) -> Table:
     """Every parameter point of a lifting (one per scaling class), and one row
     per critical point that does not lift: its type says so, the reason is a
     note."""
-    head = ("rrmp", "region", "loss", "pattern", "type", "neg. eig.", "minimum", "|grad|", "filters (layer 1 first)")
+    head = ("rrmp", "region", "loss", "cert. real", "pattern", "type", "neg. eig.", "minimum", "|grad|",
+            "filters (layer 1 first)")
     notes = _Notes()
     rows = []
     for p in lifted.points:
+        cert = getattr(getattr(p, "point", p), "certified_real", None)
         if not p.parameters:
-            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", None, "does not lift " + notes.ref(str(p.reason)),
-                         None, None, None, None))
+            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", cert, None,
+                         "does not lift " + notes.ref(str(p.reason)), None, None, None, None))
         for q in p.parameters:
             filters = " | ".join(_numbers(f) for f in q.filters)
-            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", q.pattern, q.type, q.negative_eigenvalues,
+            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", cert, q.pattern, q.type, q.negative_eigenvalues,
                          q.minimum, f"{q.gradient_norm:.1e}", filters))
     return Table(head, tuple(rows), notes.done())
 
@@ -278,16 +281,22 @@ def solve_document(result, lifted=None) -> list[tuple]:
 def _solve_csv(result, lifted) -> str:
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
-    base = ["rrmp", "partition", "region", "compatible", "loss"] + [f"w{j}" for j in range(result.degree + 1)]
+    base = ["rrmp", "partition", "region", "compatible", "loss", "certified_real"] + \
+        [f"w{j}" for j in range(result.degree + 1)]
+
+    def cert(p):
+        flag = getattr(getattr(p, "point", p), "certified_real", None)
+        return "" if flag is None else flag
+
     if lifted is None:
         wr.writerow(base)
         for p in result.points:
-            wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)]
+            wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss), cert(p)]
                         + [repr(v) for v in p.filter])
         return buf.getvalue()
     wr.writerow(base + ["pattern", "type", "negative_eigenvalues", "minimum", "gradient_norm", "filters"])
     for p in lifted.points:
-        left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss)] + \
+        left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss), cert(p)] + \
             [repr(v) for v in p.filter]
         if not p.parameters:
             wr.writerow(left + ["", "does not lift: " + str(p.reason), "", "", "", ""])
@@ -473,11 +482,12 @@ def render_strata(arch, graph, fmt: str = "json") -> str:
 
 
 def report_document(arch, result, lifted, infos, *, seed: int, runs: int, versions: dict, descent=None,
-                    init_path: str | None = None) -> list[tuple]:
+                    sweep=None, init_path: str | None = None) -> list[tuple]:
     """The blocks of ``critlcn report`` from its results: the solve (and its
     lifting), the strata ``infos``, the gradient-descent result ``descent``
-    (or None). Images are referred to by name: ``strata``,
-    ``critical_losses`` and (with descent) ``descent``."""
+    and the sweep over initialisation types ``sweep`` (or None). Images are
+    referred to by name: ``strata``, ``critical_losses`` and (with descent)
+    ``descent`` and ``init_types``."""
     data = dict(result.data)
     command = f"critlcn report --k {' '.join(map(str, arch.k))} --seed {seed} --runs {runs}"
     if init_path:
@@ -529,4 +539,18 @@ def report_document(arch, result, lifted, infos, *, seed: int, runs: int, versio
                   for r in gd.rows)), "Gradient descent limits")]
         blocks += [("heading", "Where gradient descent ends"),
                    ("image", "descent", "Share of gradient-descent runs ending at each parameter class")]
+    if sweep is not None:
+        blocks += [("heading", "Gradient descent by initialisation type"), ("text",
+                   f"{runs} runs from each initialisation type, seed {seed}: gaussian (N(0, "
+                   f"{sweep.init_scale:g}²) weights) and every compatible interior rrmp (layers factoring "
+                   f"with that pattern, {sweep.init_roots} roots, layer norms {sweep.init_scale:g}·√k_i)."
+                   + (" A repeated root shared by layers of equal size and norm stays shared along gradient "
+                      "descent (swapping those layers is a symmetry and the norms' differences are invariant), "
+                      "so such types can end at saddles." if len(set(arch.k)) < arch.layers else ""))]
+        blocks += [("heading", "Limits by initialisation type"), ("table", Table(
+            ("init type", "limit rrmp", "listed as", "runs", "share", "mean loss"),
+            tuple((r.init_type, r.rrmp, r.listed, r.runs, f"{100 * r.share:.1f}%", f"{r.mean_loss:.6g}")
+                  for r in sweep.rows)), "Limits by initialisation type")]
+        blocks += [("heading", "Which strata gradient descent reaches from where"),
+                   ("image", "init_types", "Share of runs ending on each stratum from each initialisation type")]
     return blocks

@@ -122,7 +122,7 @@ def _latex_columns(headers: Sequence[str], cells: Sequence[Sequence[str]]) -> tu
             break
     sep = 6 * line / 345  # the two 3pt separations of a column, in characters
     room = max(line - n * sep - sum(word), 0.0)
-    extra = [f - w for f, w in zip(full, word)]
+    extra = [max(f - w, 0.0) for f, w in zip(full, word)]
     total = sum(extra) or 1
     width = [w + room * e / total for w, e in zip(word, extra)]
     scale = max(sum(width) + n * sep, line)

@@ -66,8 +66,8 @@ def test_solve_markdown_tables_have_every_column_and_row(run_cli):
     tables = markdown_tables(md.stdout)
     assert len(tables) == 3
     (h1, b1), (h2, b2), (h3, b3) = tables
-    assert len(h1) == 8 and len(b1) == len(data["strata"]) and all(len(r) == 8 for r in b1)
-    assert "|grad|" in h2 and len(h2) == 9 and all(len(r) == 9 for r in b2)
+    assert len(h1) == 9 and len(b1) == len(data["strata"]) and all(len(r) == 9 for r in b1)
+    assert "|grad|" in h2 and len(h2) == 10 and all(len(r) == 10 for r in b2)
     params = sum(max(1, len(p["parameters"])) for p in data["critical_points"])
     assert len(b2) == params
     assert "ρ|γ" not in h3 and len(b3) == len({p["rrmp"] for p in data["critical_points"]})
