@@ -8,17 +8,16 @@ Thin wrappers: parse options, call the library, print. Register them with
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 
 import click
 import numpy as np
 
 from critlcn.architecture import Architecture, check_degree
-from critlcn.clikit import KCommand, KSubGroup, architecture_from, emit, friendly, k_option, strides_option, write_text
+from critlcn.clikit import (SEED, KCommand, KSubGroup, architecture_from, emit, finish, friendly, k_option, strides_option,
+                             write_folder)
 from critlcn.errors import CritlcnError
+from critlcn.render import SOLVE_FORMATS as FORMATS, non_finite_warning, render_solve
 
 __all__ = ["solve", "systems", "build_cache", "data", "synth"]
 
@@ -54,108 +53,6 @@ def _dataset_and_loss(arch, data_path, allow_singular):
 
 
 # ---------------------------------------------------------------------------
-# renderers: function-space statistics, then parameter space
-
-
-def _strata_rows(result):
-    head = ["partition", "rrmps", "paths", "valid", "expected", "certified", "real", "spurious", "failed"]
-    rows = [[" ".join(map(str, s.partition)), ",".join(s.rrmps), s.paths_tracked, s.valid, s.expected,
-             s.certified, s.real, s.spurious, s.failed] for s in result.strata]
-    return head, rows
-
-
-def _yes_no(flag) -> str | None:
-    return None if flag is None else ("yes" if flag else "no")
-
-
-def _point_rows(lifted):
-    """One row per parameter point, and one per critical point that does not lift."""
-    head = ["rrmp", "region", "loss", "cert. real", "pattern", "type", "neg. eig.", "minimum", "|grad|",
-            "filters (layer 1 first)"]
-    rows = []
-    for p in lifted.points:
-        cert = _yes_no(p.point.certified_real)
-        if not p.parameters:
-            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", cert, None, "does not lift", None, None, None,
-                         p.reason])
-        for q in p.parameters:
-            filters = " | ".join(" ".join(f"{v:.4g}" for v in f) for f in q.filters)
-            rows.append([str(p.rrmp), p.region, f"{p.loss:.6g}", cert, q.pattern, q.type, q.negative_eigenvalues,
-                         q.minimum, f"{q.gradient_norm:.1e}", filters])
-    return head, rows
-
-
-def _function_rows(result):
-    head = ["rrmp", "region", "compatible", "loss", "certified real", "end-to-end filter"]
-    rows = [[str(p.rrmp), p.region, p.compatible, f"{p.loss:.6g}", _yes_no(p.certified_real),
-             " ".join(f"{v:.4g}" for v in p.filter)] for p in result.points]
-    return head, rows
-
-
-def render(result, lifted, fmt: str) -> str:
-    """The solve report as ``table``, ``md``, ``latex``, ``csv`` or ``json``.
-
-    Tables: the summary, per-partition path statistics, then (with lifting)
-    the summary by rrmp and every parameter point, else the function-space
-    points. CSV: one row per parameter point (or per critical point).
-    """
-    from critlcn.report import render_table, to_json
-
-    if fmt == "json":
-        return to_json(lifted.to_dict() if lifted is not None else result.to_dict())
-    if fmt == "csv":
-        return _render_csv(result, lifted)
-    sections = [("Paths by partition", _strata_rows(result))]
-    if lifted is not None:
-        from critlcn.lift import render_summary
-
-        sections.append(("Parameter-space critical points (one per scaling class)", _point_rows(lifted)))
-    else:
-        sections.append(("Real critical points in function space", _function_rows(result)))
-    summary = str(result)
-    if fmt == "latex":
-        out = ["% " + line for line in summary.splitlines()]
-        out += [render_table(h, r, "latex", title=t) for t, (h, r) in sections]
-        if lifted is not None:
-            out.append(render_summary(lifted, "latex"))
-        return "\n\n".join(out)
-    blocks = [f"# critlcn solve: {result.architecture.label()}\n\n```\n{summary}\n```" if fmt == "md" else summary]
-    for title, (head, rows) in sections:
-        blocks.append((f"### {title}" if fmt == "md" else title + ":") + "\n\n" + render_table(head, rows, fmt))
-    if lifted is not None:
-        blocks.append(("### Summary by rrmp" if fmt == "md" else "Summary by rrmp:") + "\n\n"
-                      + render_summary(lifted, fmt).rstrip())
-    return "\n\n".join(blocks)
-
-
-def _render_csv(result, lifted) -> str:
-    buf = io.StringIO()
-    wr = csv.writer(buf, lineterminator="\n")
-    d = result.degree
-    base = ["rrmp", "partition", "region", "compatible", "loss", "certified_real"] + [f"w{j}" for j in range(d + 1)]
-    if lifted is None:
-        wr.writerow(base)
-        for p in result.points:
-            wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss),
-                         "" if p.certified_real is None else p.certified_real] + [repr(v) for v in p.filter])
-        return buf.getvalue()
-    wr.writerow(base + ["pattern", "type", "negative_eigenvalues", "minimum", "gradient_norm", "filters"])
-    for p in lifted.points:
-        cert = "" if p.point.certified_real is None else p.point.certified_real
-        left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss), cert] + \
-            [repr(v) for v in p.filter]
-        if not p.parameters:
-            wr.writerow(left + ["", "does not lift: " + str(p.reason), "", "", "", ""])
-        for q in p.parameters:
-            wr.writerow(left + [q.pattern, q.type, q.negative_eigenvalues, q.minimum or "", repr(q.gradient_norm),
-                                json.dumps([list(f) for f in q.filters])])
-    return buf.getvalue()
-
-
-FORMATS = ("table", "json", "md", "csv", "latex")
-
-
-# ---------------------------------------------------------------------------
 # commands
 
 
@@ -168,7 +65,7 @@ FORMATS = ("table", "json", "md", "csv", "latex")
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
               help="dataset .npz with X (N, d_0, ...) and Y (N, d_L, ...); default: the shipped dataset (degree 4)")
 @click.option("--all-strata", is_flag=True, help="solve every partition of d, not only compatible strata")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of every random choice")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="output format")
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="write to FILE instead of stdout")
@@ -207,6 +104,7 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
 
         result = run_params(arch, loss, ds, seed=seed, quiet=quiet)
         emit(render_params(result, fmt), output)
+        finish(result)
         return
     init = None
     if init_path is not None:
@@ -220,7 +118,11 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
         from critlcn.lift import lift
 
         lifted = lift(arch, loss, result.points, init=init, solve=result, jobs=jobs, scheduler=scheduler)
-    emit(render(result, lifted, fmt), output)
+    emit(render_solve(result, lifted, fmt), output)
+    warning = non_finite_warning(result, lifted)
+    if warning:
+        click.echo(warning, err=True)
+    finish(result)
 
 
 @click.group("systems", cls=KSubGroup, invoke_without_command=True)
@@ -267,12 +169,7 @@ def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
             "equations": "(c Q u - b).u = 0 and (c Q u - b).du/dt_v = 0; valid: c != 0, roots of all f_m distinct",
         }
         texts[f"d{arch.degree}_{partition_key(lam)}.phc"] = phc_file(assembled, header)
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as err:
-        raise CritlcnError(f"cannot create folder {out_dir}: {err.strerror}; pick another --out") from None
-    for name, text in texts.items():
-        write_text(os.path.join(out_dir, name), text)
+    write_folder(out_dir, texts, option="--out")
     emit("\n".join(os.path.join(out_dir, n) for n in texts), None)
 
 
@@ -332,7 +229,7 @@ def data():
 @k_option()
 @strides_option()
 @click.option("--samples", type=int, required=True, help="number of samples N")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of every random choice")
 @click.option("--teacher", default="random", show_default=True,
               help="'random' or a file (.npy, or text) with the end-to-end teacher filter")
 @click.option("--noise", type=float, default=0.0, show_default=True, help="standard deviation of output noise")

@@ -13,10 +13,10 @@ import sys
 
 import click
 
-from critlcn.errors import CritlcnError, cli_message
+from critlcn.errors import EXIT_INCOMPLETE, CritlcnError, cli_message
 from critlcn.files import atomic_write
 
-__all__ = ["friendly", "write_text", "emit", "join_k_values", "parse_sizes", "parse_filters", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup"]
+__all__ = ["Heartbeat", "check_folder", "write_folder", "friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "parse_filters", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED"]
 
 
 def friendly(func):
@@ -32,6 +32,79 @@ def friendly(func):
             sys.exit(err.exit_code)
 
     return wrapper
+
+
+def incomplete_warning(result) -> str | None:
+    """The one-line stderr warning for a solve that is not proven complete, or None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> print(incomplete_warning(SimpleNamespace(problems=("λ = 2-1: 1 path failed",))))
+    Warning: incomplete solve (λ = 2-1: 1 path failed): some critical points may be missing; rerun with another --seed (exit status 3)
+    """
+    problems = tuple(getattr(result, "problems", ()))
+    if not problems and getattr(result, "complete", True) is False:
+        problems = ("not every count was met",)
+    if not problems:
+        return None
+    return (f"Warning: incomplete solve ({'; '.join(problems)}): some critical points may be missing; "
+            f"rerun with another --seed (exit status {EXIT_INCOMPLETE})")
+
+
+def finish(result) -> None:
+    """End a command that solved: exit status 3 with `incomplete_warning` on
+    stderr when ``result`` is not complete (its output is written already)."""
+    line = incomplete_warning(result)
+    if line is not None:
+        click.echo(line, err=True)
+        sys.exit(EXIT_INCOMPLETE)
+
+
+class Heartbeat:
+    """A progress line on stderr while a long call runs: ``label: 12 s``,
+    refreshed every ``interval`` seconds by a background thread and erased at
+    the end. Shown only when stderr is a terminal and ``enabled``, so pipes,
+    files and ``--quiet`` get nothing.
+
+    Examples
+    --------
+    >>> with Heartbeat("experiment", enabled=False) as beat:
+    ...     beat.shown
+    False
+    """
+
+    def __init__(self, label: str, *, enabled: bool = True, interval: float = 0.5, stream=None):
+        import threading
+
+        self.label, self.interval = label, interval
+        self.stream = stream or sys.stderr
+        self.shown = bool(enabled) and self.stream.isatty()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True) if self.shown else None
+
+    def _run(self):
+        import time
+
+        start = time.monotonic()
+        while not self._stop.wait(self.interval):
+            self.stream.write(f"\r{self.label}: running, {time.monotonic() - start:.0f} s")
+            self.stream.flush()
+
+    def __enter__(self):
+        if self._thread is not None:
+            self.stream.write(f"{self.label}: running")
+            self.stream.flush()
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.stream.write("\r\033[K")  # erase the line: the results follow
+            self.stream.flush()
+        return False
 
 
 def write_text(path: str, text: str) -> None:
@@ -51,6 +124,57 @@ def write_text(path: str, text: str) -> None:
         atomic_write(path, text)
     except OSError as err:
         raise CritlcnError(f"cannot write {path}: {err.strerror}; pick a writable --output") from None
+
+
+def _existing_ancestor(path: str) -> str:
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def check_folder(out_dir: str, *, option: str) -> None:
+    """Fail now (before a long run) when ``out_dir`` cannot become a folder."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise CritlcnError(f"cannot write into {out_dir}: it is a file; pick a folder for {option}")
+    base = _existing_ancestor(out_dir)
+    if not os.path.isdir(base):
+        raise CritlcnError(f"cannot create folder {out_dir}: {base} is not a folder; pick another {option}")
+
+
+def write_folder(out_dir: str, files: dict, *, option: str) -> list[str]:
+    """Write every file (name → text or bytes) into ``out_dir``, or, on any
+    failure, none: files written so far and folders made for them are
+    removed again. Returns the paths written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = os.path.join(tempfile.mkdtemp(), "a", "b")
+    >>> [os.path.basename(p) for p in write_folder(d, {"x.txt": "1", "y.bin": b"2"}, option="--out")]
+    ['x.txt', 'y.bin']
+    """
+    from critlcn import files as files_module  # looked up at call time (tests replace atomic_write)
+
+    check_folder(out_dir, option=option)
+    made = []
+    path = os.path.abspath(out_dir)
+    while not os.path.exists(path):
+        made.append(path)
+        path = os.path.dirname(path)
+    written = []
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        for name, data in files.items():
+            written.append(files_module.atomic_write(os.path.join(out_dir, name), data))
+    except OSError as err:
+        for path in written:
+            os.unlink(path)
+        for path in made:  # deepest first
+            if os.path.isdir(path) and not os.listdir(path):
+                os.rmdir(path)
+        raise CritlcnError(f"cannot write into {out_dir}: {err.strerror}; pick a writable {option}") from None
+    return written
 
 
 def emit(text: str, output: str | None) -> None:
@@ -159,23 +283,84 @@ def strides_option():
                         help="strides, one per layer, e.g. --s 2 2 1 (default all ones)")
 
 
+def reject_repeated(command: click.Command, args: list[str]) -> None:
+    """A `click.UsageError` when an option that takes one value (``--k``,
+    ``--strides``) is given more than once: click would silently keep the last.
+
+    Examples
+    --------
+    >>> cmd = click.Command("enumerate", params=[click.Option(["--k"])])
+    >>> reject_repeated(cmd, ["--k", "3,2,2", "--k", "4,2"])
+    Traceback (most recent call last):
+    ...
+    click.exceptions.UsageError: --k given 2 times, but enumerate takes one architecture: run it once per architecture (critlcn table compares several)
+    """
+    args = list(args)
+    if "--" in args:
+        args = args[: args.index("--")]
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.multiple:
+            continue
+        for flag in param.opts:
+            if flag not in ("--k", "--strides"):
+                continue
+            n = sum(1 for a in args if a == flag or a.startswith(flag + "="))
+            if n > 1:
+                what = "one architecture" if flag == "--k" else "one list of strides"
+                raise click.UsageError(f"{flag} given {n} times, but {command.name} takes {what}: run it once per "
+                                       "architecture (critlcn table compares several)")
+
+
+class SeedType(click.ParamType):
+    """``--seed``: a whole number ``>= 0`` (numpy's seeds), else a one-line error."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        from critlcn.seeds import check_seed
+
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a whole number; pass e.g. --seed 0", param, ctx)
+        try:
+            return check_seed(number)
+        except CritlcnError:
+            self.fail(f"{number} is negative; numpy seeds are whole numbers >= 0, e.g. --seed 0", param, ctx)
+
+
+#: The type of every ``--seed`` option.
+SEED = SeedType()
+
+
 class KCommand(click.Command):
     """A command whose ``--k`` takes several values after one flag, also when
     invoked on its own (under ``critlcn`` the main group already joins them)."""
 
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, join_k_values(list(args)))
+        args = join_k_values(list(args))
+        reject_repeated(self, args)
+        return super().parse_args(ctx, args)
 
 
 class KSubGroup(click.Group):
     """A subgroup whose own ``--k`` takes several values after one flag."""
 
+    command_class = KCommand
+
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, join_k_values(list(args)))
+        args = join_k_values(list(args))
+        # the group's own options come before the subcommand's name
+        names = set(self.commands)
+        head = args[: next((i for i, a in enumerate(args) if a in names), len(args))]
+        reject_repeated(self, head)
+        return super().parse_args(ctx, args)
 
 
 class KGroup(click.Group):
     """A click group that accepts ``--k 3 2 2`` in every subcommand."""
+
+    command_class = KCommand
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if args is None:

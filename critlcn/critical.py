@@ -17,7 +17,7 @@ per real point whether it is certified real.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,8 @@ from critlcn.endpoints import random_gamma, repair_paths
 from critlcn.errors import CritlcnError
 from critlcn.parallel import Progress, pmap
 from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
+from critlcn.scaling import normalise
+from critlcn.seeds import generator
 from critlcn.roots import rrmp_of_form
 from critlcn.rrmp import enumerate_rrmps, partitions, region
 from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, solve_blackbox: the solver's API)
@@ -267,14 +269,13 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     """
     if jobs < 1:
         raise CritlcnError(f"`jobs` must be at least 1, got {jobs}", parameter="jobs")
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     need = needed_partitions(arch, all_strata=all_strata)
     lams = list(need)
     starts = {}
     for lam in lams:
-        st = load_start(lam, cache)
-        ref = reference_ed_degree(lam)
-        if st is not None and st.count == ref:
+        st = load_start(lam, cache, expected=reference_ed_degree(lam))
+        if st is not None:
             starts[lam] = st
     # start systems missing from the cache (e.g. d > 8) are built now, in parallel
     missing = [lam for lam in lams if lam not in starts]
@@ -282,7 +283,10 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
         notify(build_notice(missing, jobs=jobs))
     for lam, st in zip(missing, _pmap(_build_unit, [(lam, cache) for lam in missing], jobs, scheduler)):
         starts[lam] = st
-    p1 = parameters(loss.Q, loss.b)
+    # solve in units where Q and the minimiser have size one (the answer
+    # does not depend on the units, the numerics do) and report in the user's
+    unit, scale = normalise(loss)
+    p1 = parameters(unit.Q, unit.b)
     p1 = p1 / np.linalg.norm(p1)
     gammas = {lam: (random_gamma(rng), int(rng.integers(2**31 - 1))) for lam in lams}
     # one batch per stratum and job, so small strata and big ones share the workers
@@ -301,13 +305,16 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
         parts = [r for r, o in zip(raws, owners) if o == lam]
         raw = np.concatenate(parts) if parts else np.zeros((0, starts[lam].chart.unknowns), complex)
         sols[lam] = _finish_partition(starts[lam], p1, raw, rng, gammas[lam][0])
-    # interval proofs (critlcn.certify) for the data as given: floats are exact
-    certs = _pmap(_certify_unit, [(sols[lam].chart, loss.Q, loss.b, sols[lam].solutions) for lam in lams],
+    # interval proofs (critlcn.certify) for the data as given: floats are exact,
+    # and so is the normalisation (powers of two), so proofs for the unit loss
+    # are proofs for the user's
+    certs = _pmap(_certify_unit, [(sols[lam].chart, unit.Q, unit.b, sols[lam].solutions) for lam in lams],
                   jobs, scheduler)
     strata, points = [], []
     for lam, cert in zip(lams, certs):
         sol = sols[lam]
-        real = _real_points(arch, loss, sol, cert)
+        real = [replace(p, filter=tuple(float(v) for v in scale.filter(p.filter)), loss=scale.loss(p.loss))
+                for p in _real_points(arch, unit, sol, cert)]
         points.extend(real)
         strata.append(StratumStats(lam, need[lam], sol.paths_tracked, len(sol.solutions), reference_ed_degree(lam),
                                    len(real), sol.spurious, sol.failed, certified=cert.distinct))

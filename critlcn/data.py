@@ -126,7 +126,7 @@ class QuadraticLoss:
         b = np.array(self.b, dtype=np.float64)
         if Q.ndim != 2 or Q.shape[0] != Q.shape[1] or b.shape != (Q.shape[0],):
             raise CritlcnError(f"Q must be square and b match it: got Q {Q.shape}, b {b.shape}")
-        Q = (Q + Q.T) / 2
+        Q = Q / 2 + Q.T / 2  # halves first: Q + Qᵀ could overflow where Q does not
         Q.flags.writeable = False
         b.flags.writeable = False
         object.__setattr__(self, "Q", Q)
@@ -226,25 +226,63 @@ def quadratic_loss(dataset: Dataset, arch: Architecture, allow_singular: bool = 
     k = arch.size
     n = Y.shape[0]
     d_out = int(np.prod(Y.shape[1:]))
+    # Sums of products of raw data overflow (X ~ 1e200) or underflow (Y ~ 1e-200)
+    # long before the data do: form them from data scaled by powers of two
+    # (exact) and scale back, so the only failures left are results outside
+    # the range of doubles, which say so.
+    ex, ey = _exponent(X), _exponent(Y)
+    Xs, Ys = np.ldexp(X, -ex), np.ldexp(Y, -ey)
     if arch.stride_one:
         # windows[n, r, j] = x_n[r + j]: the rows of the Toeplitz product W x_n
-        windows = np.stack([X[:, r : r + k] for r in range(d_out)], axis=1)
+        windows = np.stack([Xs[:, r : r + k] for r in range(d_out)], axis=1)
     else:
         from critlcn.convolution import windows as strided_windows
 
-        windows = strided_windows(arch, X)
-    Yf = Y.reshape(n, d_out)
-    Q = np.einsum("nri,nrj->ij", windows, windows) / n
-    b = np.einsum("nri,nr->i", windows, Yf) / n
-    c0 = float(np.sum(Yf * Yf) / n)
-    eig = np.linalg.eigvalsh(Q)
+        windows = strided_windows(arch, Xs)
+    Yf = Ys.reshape(n, d_out)
+    Qs = np.einsum("nri,nrj->ij", windows, windows) / n
+    bs = np.einsum("nri,nr->i", windows, Yf) / n
+    cs = float(np.sum(Yf * Yf) / n)
+    eig = np.linalg.eigvalsh(Qs)
     if eig[0] <= eig[-1] / SINGULAR_CONDITION and not allow_singular:
         raise CritlcnError(
             f"{dataset.source}: the data's quadratic form Q is singular (only {n} samples of {d_out} outputs "
             f"for a filter of size {k}), so critical sets may be non-isolated; use more samples or pass `allow_singular`",
             parameter="allow_singular",
         )
+    with np.errstate(over="ignore", under="ignore"):
+        Q, b, c0 = np.ldexp(Qs, 2 * ex), np.ldexp(bs, ex + ey), float(np.ldexp(cs, 2 * ey))
+    _check_range(dataset.source, "X", ex, Qs, Q)
+    _check_range(dataset.source, "Y", ey, cs, c0)
+    _check_range(dataset.source, "X or Y", ex if abs(ex) >= abs(ey) else ey, bs, b)
     return QuadraticLoss(Q, b, c0)
+
+
+def _exponent(A: np.ndarray) -> int:
+    """A power of two near the largest entry of ``A`` (0 for a zero array)."""
+    top = float(np.max(np.abs(A))) if A.size else 0.0
+    return int(np.frexp(top)[1]) if top > 0 else 0
+
+
+def _check_range(source: str, what: str, exponent: int, scaled, value) -> None:
+    """Refuse a quadratic form that left the range of doubles: an entry
+    overflowed, or the largest one fell below the normal numbers (``exponent``
+    is the power of two of the data entries behind it)."""
+    value = np.asarray(value)
+    top = float(np.max(np.abs(scaled))) if np.size(scaled) else 0.0
+    over = not np.all(np.isfinite(value))
+    under = top > 0 and float(np.max(np.abs(value))) < np.finfo(float).tiny
+    if not (over or under):
+        return
+    def size(e):
+        return f"2^{e}" if abs(e) < 30 else f"1e{e * np.log10(2):+.0f}"
+    problem, advice = ("overflows", f"divide {what} by about {size(exponent)}") if over else \
+        ("underflows", f"multiply {what} by about {size(-exponent)}")
+    raise CritlcnError(
+        f"{source}: {what} has entries of order {size(exponent)}, so the square loss (sums of products of the data) "
+        f"{problem} double precision; {advice} before solving (critical filters scale by β/α and losses by β² "
+        "when X → αX, Y → βY)"
+    )
 
 
 def dataset_from_arrays(X, Y, source: str = "arrays") -> Dataset:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-__all__ = ["CritlcnError", "cli_message", "FLAGS"]
+__all__ = ["CritlcnError", "cli_message", "FLAGS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INCOMPLETE"]
+
+#: Exit status of the command line: success.
+EXIT_OK = 0
+#: A run that failed (e.g. a start system that could not be built).
+EXIT_FAILED = 1
+#: Bad input: a usage error or data that cannot be used, said on one line.
+EXIT_USAGE = 2
+#: The run finished and wrote its output, but the solve is not proven
+#: complete (failed paths, or a count that differs from the exact one).
+EXIT_INCOMPLETE = 3
 
 
 class CritlcnError(ValueError):

@@ -50,6 +50,7 @@ from critlcn.results import (
 )
 from critlcn.roots import Factorisation, factor_form
 from critlcn.rrmp import RRMP
+from critlcn.scaling import normalise
 
 __all__ = [
     "layer_filters",
@@ -309,11 +310,29 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     """
     if init is not None:
         init = check_init(init, arch)
+    user_loss, user_init = loss, init
+    # Lift in the solver's units (see critlcn.scaling): filters of size one
+    # keep every product below overflow at any data scale. Multiplying every
+    # layer by one factor u maps critical points to critical points of the
+    # rescaled loss, with gradients times (loss unit)/u, Hessians times
+    # (loss unit)/u² and invariants times u², so types and sign counts stay.
+    loss, scale = normalise(user_loss)
+    u = 2.0 ** (scale.filter_exponent / arch.layers)
+    if init is not None:
+        init = tuple(np.asarray(f) / u for f in init)
     points = list(points)
     rrmps = [p.rrmp if isinstance(p.rrmp, RRMP) else RRMP.parse(str(p.rrmp)) for p in points]
     todo = [i for i, r in enumerate(rrmps) if count_assignments(r, arch) > 0]
-    done = dict(zip(todo, pmap(_lift_unit, [(arch, loss, rrmps[i], points[i].filter, init) for i in todo],
+    unit_filters = [np.ldexp(np.asarray(p.filter, dtype=float), -scale.filter_exponent) for p in points]
+    done = dict(zip(todo, pmap(_lift_unit, [(arch, loss, rrmps[i], unit_filters[i], init) for i in todo],
                                jobs=jobs, scheduler=scheduler)))
+    unit_loss = 2.0 ** -scale.loss_exponent
+    done = {i: v if isinstance(v, str) else tuple(
+        dataclasses.replace(q, filters=tuple(tuple(float(x) * u for x in f) for f in q.filters),
+                gradient_norm=q.gradient_norm / unit_loss / u, gradient_scale=q.gradient_scale / unit_loss / u,
+                eigenvalues=tuple(e / unit_loss / u**2 for e in q.eigenvalues), loss=scale.loss(q.loss))
+        for q in v) for i, v in done.items()}
+    loss, init = user_loss, user_init
     lifted = []
     for i, (p, r) in enumerate(zip(points, rrmps)):
         common = CriticalPoint(rrmp=r, partition=tuple(p.partition), region=p.region, compatible=bool(p.compatible),
@@ -416,18 +435,6 @@ def load_init(path: str, arch: Architecture) -> tuple[np.ndarray, ...]:
 # summary rendering
 
 
-def _fmt_loss(x) -> str:
-    return "-" if x is None else f"{x:.6g}"
-
-
-def _summary_rows(result: LiftResult):
-    head = ("rrmp", "region", "compatible", "real points", "parameter classes", "minima", "saddles", "degenerate",
-            "best loss")
-    rows = [(r.rrmp, r.region, "yes" if r.compatible else "no", r.real_points, r.parameter_classes, r.minima,
-             r.saddles, r.degenerate, _fmt_loss(r.best_loss)) for r in result.summary()]
-    return head, rows
-
-
 def render_summary(result: LiftResult, fmt: str = "table") -> str:
     """The summary by rrmp as ``'table'``, ``'md'``, ``'latex'`` or ``'csv'`` text.
 
@@ -440,22 +447,16 @@ def render_summary(result: LiftResult, fmt: str = "table") -> str:
     ...        filter=(1.0, 0.0, -1.0), loss=0.0)
     >>> print(render_summary(lift(Architecture((2, 2)), loss, [pt]), "csv").strip())
     rrmp,region,compatible,real points,parameter classes,minima,saddles,degenerate,best loss
-    11|0,interior,yes,1,2,2,0,0,0
+    11|0,interior,true,1,2,2,0,0,0
     """
-    from critlcn.report import render_table
+    from critlcn.render import summary_table
 
     if fmt not in SUMMARY_FORMATS:
         raise CritlcnError(f"unknown summary format {fmt!r}: use one of {', '.join(SUMMARY_FORMATS)}")
-    head, rows = _summary_rows(result)
-    zero = result.zero_set
-    note = (f"zero set (two or more filters zero, w = 0): loss {zero.loss:.6g}, dimension {zero.dimension}; "
-            f"{result.parameter_classes} parameter classes, scaling {result.scaling}")
-    text = render_table(head, rows, fmt)
+    table = summary_table(result)
     if fmt == "csv":
-        return text + "\n"
-    if fmt == "latex":
-        return text + "\n% " + note + "\n"
-    return text + "\n\n" + note + "\n"
+        return table.render("csv") + "\n"
+    return table.render(fmt) + "\n"
 
 
 class _CallableModule(types.ModuleType):

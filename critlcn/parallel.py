@@ -9,13 +9,14 @@ back in input order either way, so serial, pooled and Dask runs agree.
 from __future__ import annotations
 
 import multiprocessing as mp
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Sequence
 
 from critlcn.errors import CritlcnError
 
-__all__ = ["pmap", "Progress"]
+__all__ = ["pmap", "Progress", "check_scheduler_address"]
 
 
 class Progress:
@@ -79,17 +80,55 @@ def pmap(func: Callable, items: Iterable, jobs: int = 1, scheduler: str | None =
     return out
 
 
+#: Seconds to wait for a Dask scheduler to answer, and then for a worker to join.
+CONNECT_TIMEOUT = 10
+WORKER_TIMEOUT = 15
+
+_ADDRESS = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})$")
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it looks like a Dask scheduler address
+    (``[SCHEME://]HOST:PORT``), else a `CritlcnError` saying what to give.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    >>> check_scheduler_address("nonsense")
+    Traceback (most recent call last):
+    ...
+    critlcn.errors.CritlcnError: scheduler address 'nonsense' is not of the form tcp://HOST:PORT; give the address `dask scheduler` prints, e.g. tcp://127.0.0.1:8786
+    """
+    m = _ADDRESS.match(str(address).strip())
+    ok = m is not None and (m["scheme"] or "tcp") in _SCHEMES and 0 < int(m["port"]) < 65536
+    if not ok:
+        raise CritlcnError(f"scheduler address {address!r} is not of the form tcp://HOST:PORT; give the address "
+                           "`dask scheduler` prints, e.g. tcp://127.0.0.1:8786")
+    return str(address).strip()
+
+
 def _dask_map(func, items, scheduler: str, tick) -> list:
+    scheduler = check_scheduler_address(scheduler)
     try:
         from distributed import Client
     except ImportError:
         raise CritlcnError("`scheduler` needs Dask: pip install 'dask[distributed]'", parameter="scheduler") from None
     try:
-        client = Client(scheduler, timeout=10, set_as_default=False)
-    except (OSError, TimeoutError) as err:
-        raise CritlcnError(f"cannot reach the Dask scheduler at {scheduler}: {err}; start one with "
-                           "`dask scheduler` or drop `scheduler`", exit_code=2, parameter="scheduler") from None
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except Exception as err:  # OSError, TimeoutError, name resolution: all mean "not there"
+        raise CritlcnError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT} s "
+                           f"({type(err).__name__}); start one with `dask scheduler` and workers with "
+                           f"`dask worker {scheduler}`, or run without a scheduler", exit_code=2, parameter="scheduler") from None
     try:
+        try:
+            # a scheduler without workers accepts tasks and never runs them
+            client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+        except Exception:
+            raise CritlcnError(f"the Dask scheduler at {scheduler} has no workers (waited {WORKER_TIMEOUT} s); "
+                               f"start some with `dask worker {scheduler}`, or run without a scheduler",
+                               exit_code=2) from None
         # pure=False: equal inputs (e.g. two batches of one stratum) are separate tasks
         futures = client.map(func, items, pure=False)
         out = []

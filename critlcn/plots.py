@@ -213,7 +213,8 @@ def _point_kind(param) -> str:
 
 def critical_loss_figure(lifted) -> Figure:
     """The loss of every real critical point, one column per stratum, one
-    marker per parameter class (by type); points that do not lift in grey;
+    marker per critical point and type of its parameter classes, labelled
+    ``×n`` when it stands for n classes; points that do not lift in grey;
     the loss of the zero set as a dashed line.
 
     ``lifted`` is a `critlcn.lift.LiftResult`.
@@ -236,17 +237,24 @@ def critical_loss_figure(lifted) -> Figure:
     seen = set()
     for x, s in enumerate(strata):
         pts = [p for p in lifted.points if str(p.rrmp) == s]
-        entries = []
+        counts: dict[tuple[float, str], int] = {}
         for p in pts:
-            if not p.parameters:
-                entries.append((p.loss, "does not lift"))
-            entries.extend((p.loss, _point_kind(q)) for q in p.parameters)
-        # spread the classes of one column so equal losses stay visible
-        offsets = np.linspace(-0.25, 0.25, len(entries)) if len(entries) > 1 else [0.0]
-        for off, (loss, kind) in zip(offsets, entries):
+            kinds = [_point_kind(q) for q in p.parameters] or ["does not lift"]
+            for kind in kinds:
+                # parameter classes above one point share its loss exactly:
+                # one marker with a count, not a pile of hidden markers
+                key = (float(p.loss), kind)
+                counts[key] = counts.get(key, 0) + 1
+        groups = sorted(counts.items(), key=lambda item: (item[0][0], item[0][1]))
+        # spread the groups of one column so equal losses stay visible
+        offsets = np.linspace(-0.28, 0.28, len(groups)) if len(groups) > 1 else [0.0]
+        for off, ((loss, kind), n) in zip(offsets, groups):
             marker, colour, size = _TYPE_MARKERS[kind]
             ax.scatter([x + off], [loss], marker=marker, c=colour, s=size, label=None if kind in seen else kind,
                        zorder=3)
+            if n > 1:
+                ax.annotate(f"×{n}", (x + off, loss), xytext=(4, 3), textcoords="offset points", fontsize=7,
+                            color="#333333", zorder=4)
             seen.add(kind)
     zero = lifted.zero_set.loss
     ax.axhline(zero, ls="--", c="#555555", lw=1, label=f"w = 0 (loss {zero:.3g})")

@@ -242,8 +242,35 @@ class SolveResult:
 
     @property
     def complete(self) -> bool:
-        """True when no path failed and every count equals its reference."""
-        return all(s.failed == 0 and (s.expected is None or s.valid == s.expected) for s in self.strata)
+        """True when no path failed and every partition's count of valid
+        solutions equals its exact count. A partition without a known count
+        (``expected`` is None) cannot be proven complete, so it makes the
+        result incomplete too (`problems` says why)."""
+        return not self.problems
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Why the result is not complete, one phrase per partition (empty when complete).
+
+        Examples
+        --------
+        >>> s = StratumStats((2, 1), ("2|1",), 7, 6, 7, 2, 0, 1)
+        >>> r = SolveResult(Architecture((2, 2)), 0, (), (s,), ())
+        >>> r.complete, r.problems
+        (False, ('λ = 2-1: 1 path failed, 6 valid of 7 expected',))
+        """
+        out = []
+        for s in self.strata:
+            why = []
+            if s.failed:
+                why.append(f"{s.failed} path{'s' if s.failed != 1 else ''} failed")
+            if s.expected is None:
+                why.append(f"{s.valid} valid, exact count unknown")
+            elif s.valid != s.expected:
+                why.append(f"{s.valid} valid of {s.expected} expected")
+            if why:
+                out.append(f"λ = {'-'.join(map(str, s.partition))}: " + ", ".join(why))
+        return tuple(out)
 
     def best(self) -> CriticalPoint | None:
         """The compatible critical point of lowest loss."""
@@ -279,6 +306,7 @@ class SolveResult:
             "strata": self.strata,
             "critical_points": self.points,
             "complete": self.complete,
+            "problems": self.problems,
             "certified": self.certification,
             "versions": dict(self.versions),
         })

@@ -195,10 +195,12 @@ def cache_path(partition, directory: str | None = None) -> str:
     return os.path.join(directory or cache_dir(), f"d{sum(lam)}_{partition_key(lam)}.json")
 
 
-def load_start(partition, directory: str | None = None) -> StartSystem | None:
+def load_start(partition, directory: str | None = None, *, expected: int | None = None) -> StartSystem | None:
     """The cached start system of ``λ``, or ``None`` when it is missing or
-    unusable (corrupt, other format version, other parameters): such a file is
-    never used, only rebuilt.
+    unusable (corrupt, other format version, other parameters, or a count of
+    solutions other than the exact count ``expected`` when given): such a
+    file is never used, only rebuilt. A checksum only shows that a file is
+    as written; the count shows that no solution is missing.
 
     Examples
     --------
@@ -211,9 +213,10 @@ def load_start(partition, directory: str | None = None) -> StartSystem | None:
     try:
         with open(path) as fh:
             data = json.load(fh)
-        return StartSystem.from_dict(data, partition)
+        start = StartSystem.from_dict(data, partition)
     except (OSError, ValueError, KeyError, TypeError, IndexError, CritlcnError):
         return None
+    return start if expected is None or start.count == expected else None
 
 
 def save_start(start: StartSystem, directory: str | None = None) -> str:
@@ -472,8 +475,8 @@ def get_start(partition, directory: str | None = None, *, rebuild: bool = False,
     lam = tuple(sorted((int(p) for p in partition), reverse=True))
     ref = ed_degree(lam)
     if not rebuild:
-        start = load_start(lam, directory)
-        if start is not None and start.count == ref:
+        start = load_start(lam, directory, expected=ref)
+        if start is not None:
             return start
     rng = np.random.default_rng(_build_seed(lam))
     for attempt in range(1, BUILD_ATTEMPTS + 1):
@@ -513,9 +516,8 @@ def build_cache(max_degree: int, *, directory: str | None = None, jobs: int = 1,
     status = {}
     todo = []
     for lam in lams:
-        st = None if rebuild else load_start(lam, directory)
-        ref = ed_degree(lam)
-        if st is not None and st.count == ref:
+        st = None if rebuild else load_start(lam, directory, expected=ed_degree(lam))
+        if st is not None:
             status[lam] = "cached"
         else:
             todo.append(lam)

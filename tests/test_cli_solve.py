@@ -126,8 +126,11 @@ def test_bad_inputs_one_line_exit_2_nothing_written(tmp_path):
 def test_singular_data_runs_with_the_flag(tmp_path):
     _bad_files(tmp_path)
     out = run("solve", "--k", 3, 2, 2, "--data", tmp_path / "few.npz", "--allow-singular", "--format", "json")
-    assert out.returncode == 0, out.stderr
-    json.loads(out.stdout)
+    data = json.loads(out.stdout)
+    # critical sets of singular data need not be isolated: the generic counts
+    # may not be met, and then the run says so (exit 3) instead of passing
+    assert out.returncode == (0 if data["complete"] else 3), out.stderr
+    assert ("Warning: incomplete solve" in out.stderr) == (not data["complete"])
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 force against the layers applied one after the other (scipy's correlation,
 subsampled), and the function-space facts of MATH.md §9–11."""
 
-import itertools
 
 import numpy as np
 import pytest

@@ -4,6 +4,7 @@ two labels overlapping once drawn."""
 import itertools
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from critlcn.architecture import Architecture
@@ -70,9 +71,13 @@ def test_critical_loss_figure_marks_every_class(lifted):
     arch, _, res = lifted
     fig = critical_loss_figure(res)
     ax = fig.axes[0]
-    plotted = sum(len(c.get_offsets()) for c in ax.collections)
-    expected = sum(max(1, len(p.parameters)) for p in res.points)
-    assert plotted == expected
+    markers = sum(len(c.get_offsets()) for c in ax.collections)
+    counts = [int(t.get_text().lstrip("×")) for t in ax.texts if t.get_text().startswith("×")]
+    # every class is a marker or counted by a ×n label on one
+    assert markers - len(counts) + sum(counts) == sum(max(1, len(p.parameters)) for p in res.points)
+    # classes of one point share its loss: never two markers at one place
+    spots = [tuple(np.round(xy, 9)) for c in ax.collections for xy in c.get_offsets()]
+    assert len(set(spots)) == len(spots)
     assert not _overlaps(fig, list(ax.get_xticklabels()))
     assert ax.get_legend() is not None
 

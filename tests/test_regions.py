@@ -50,8 +50,9 @@ def test_products_of_random_layers_lie_in_the_function_space(arch):
 
 @pytest.mark.parametrize("arch", ARCHS, ids=lambda a: ",".join(map(str, a.k)))
 def test_regions_behave_under_perturbation(arch):
-    """interior: every small perturbation stays in M; boundary: the point is in M
-    and some small perturbations leave it; exterior: the point is not in M."""
+    """interior: the point and every small perturbation are in M; boundary:
+    the point is in M and some small perturbations leave it; exterior: the
+    point and every small perturbation are outside M."""
     rng = np.random.default_rng(11)
     for r in enumerate_rrmps(arch.degree):
         where = region(r, arch.e)
@@ -62,9 +63,15 @@ def test_regions_behave_under_perturbation(arch):
             eps = 10.0 ** rng.uniform(-9, -6)
             w = base + eps * rng.standard_normal(base.shape)
             outside += not in_m(w)
+        # real roots counted by numpy on the form itself, not read off r; a
+        # multiple root comes back from np.roots spread by up to eps^(1/m)
+        at = arch.filling or real_root_count(base, tol=1e-2) >= arch.e
         if where == "interior":
-            assert outside == 0, r
+            assert at and outside == 0, r
         elif where == "boundary":
-            assert r.real_roots >= arch.e and outside > 0, r
+            assert at and outside > 0, r
         else:
-            assert r.real_roots < arch.e, r
+            # small perturbations cannot add real roots (a complex pair stays
+            # complex; a multiple real root splits into at most as many), so
+            # the whole neighbourhood is outside M
+            assert not at and outside == 400, r
