@@ -430,3 +430,25 @@ def test_solve_reports_certified_counts_equal_to_the_reference_and_certified_rea
     assert res.points and all(p.certified_real is True for p in res.points)
     assert f"certified: {sum(ref.values())} of {sum(ref.values())} solutions on {len(ref)} of {len(ref)} strata; " \
            "every count proved" in str(res)
+
+
+def test_a_badly_scaled_genuine_solution_is_certified():
+    """Regression: a 5-3 solution on AR data with c = 5e-11 beside roots of
+    size 30 was refused as 'singular Jacobian' (raw condition > 1e15), so a
+    d = 8 real-data solve proved 3855 of 3856. Newton from a nearby point
+    returns to it (a genuine, non-singular solution), and it is certified."""
+    import json
+    from pathlib import Path
+
+    from critlcn.certify import certify_stratum
+    from critlcn.systems import Chart, critical_system, parameters
+
+    data = json.loads((Path(__file__).parent / "data" / "certify_badly_scaled_53.json").read_text())
+    chart = Chart.from_dict(data["chart"])
+    Q, b = np.array(data["Q"]), np.array(data["b"])
+    x = np.array([complex(re, im) for re, im in data["solution"]])
+    assembled = critical_system(chart).assemble(parameters(Q, b))
+    z, _, _ = assembled.newton((x * (1 + 1e-7))[None], iters=30)
+    assert np.allclose(z[0], x, rtol=1e-10, atol=1e-20)
+    res = certify_stratum(chart, Q, b, [x])
+    assert res.certified == 1 and res.distinct == 1 and res.certificates[0].valid
