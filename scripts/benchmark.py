@@ -107,7 +107,7 @@ def section(script: str, output: str, rerun: bool, extra: list[str]) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "cli", "descent", "certify"],
+    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "cli", "descent", "certify", "degrees", "params"],
                     help="take this section from its last BENCHMARKS_*.md instead of rerunning it")
     ap.add_argument("--solve-max-degree", type=int, default=7, help="largest degree of the solve section")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
@@ -117,12 +117,16 @@ def main(argv=None) -> None:
               f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}. Regenerate with "
               "`.venv/bin/python scripts/benchmark.py`.\n")
     sections.append("## Enumeration and compatibility\n\n" + enumerate_section())
+    sections.append("## Exact counts\n\n" + section("benchmark_degrees.py", "BENCHMARKS_DEGREES.md",
+                                                     "degrees" not in args.reuse, []))
     sections.append("## Solving\n\n" + section("benchmark_solve.py", "BENCHMARKS_SOLVE.md", "solve" not in args.reuse,
                                                  ["--max-degree", str(args.solve_max_degree)]))
     sections.append("## Solving end to end\n\n" + section("benchmark_cli.py", "BENCHMARKS_CLI.md",
                                                             "cli" not in args.reuse, []))
     sections.append("## Certification\n\n" + section("benchmark_certify.py", "BENCHMARKS_CERTIFY.md",
                                                           "certify" not in args.reuse, []))
+    sections.append("## Parameter-space solver (strides, D-dim)\n\n" + section(
+        "benchmark_params.py", "BENCHMARKS_PARAMS.md", "params" not in args.reuse, []))
     sections.append("## Gradient descent\n\n" + section("benchmark_descent.py", "BENCHMARKS_DESCENT.md",
                                                           "descent" not in args.reuse, []))
     text = header + "\n" + "\n\n".join(sections) + "\n"

@@ -1,7 +1,7 @@
 """Benchmark of the exact counts (critlcn.degrees, MATH.md §10); writes a
 Markdown section.
 
-* EDgen of every partition of d (cold caches) at d = 8, 12, 16, 20, 24
+* EDgen of every partition of d (cold caches) at d = 8, 12, 16, 20
   (targets: d = 12 under 1 s, d = 20 under 10 s);
 * N(λ, μ) by the dynamic programme vs listing every 0/1 matrix row by row
   (the brute force), on pairs small enough to list, same run;
@@ -53,12 +53,12 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS_DEGREES.md"))
     args = ap.parse_args(argv)
     rows = []
-    for d in (8, 12, 16, 20, 24):
+    for d in (8, 12, 16, 20):
         table, t = cold(D.ed_degrees, d)
         rows.append([d, len(table), sum(table.values()), f"{t:.3f}"])
-    text = (f"## Exact counts (`critlcn degrees`)\n\nProduced by `python scripts/benchmark_degrees.py` on "
+    text = (f"# Benchmark: exact counts (`critlcn degrees`)\n\nProduced by `python scripts/benchmark_degrees.py` on "
             f"{platform.node()} ({os.cpu_count()} cores), critlcn {__version__}, {time.strftime('%Y-%m-%d')}; "
-            "one process, caches cleared before each row.\n\n### EDgen of every partition of d\n\n")
+            "one process, caches cleared before each row.\n\n## EDgen of every partition of d\n\n")
     text += render_table(["d", "partitions", "Σ EDgen", "seconds"], rows, "md") + "\n\n"
     rows = []
     for lam, mu in [((2, 2, 1, 1, 1), (3, 2, 1, 1)), ((1,) * 8, (3, 3, 2)), ((2, 2, 2, 1, 1), (3, 2, 2, 1)),
@@ -75,13 +75,13 @@ def main(argv=None) -> None:
         assert ours == base
         rows.append(["-".join(map(str, lam)), "-".join(map(str, mu)), ours, f"{t_ours * 1e3:.2f}",
                      f"{t_base * 1e3:.1f}", f"{t_base / t_ours:.0f}×"])
-    text += "### N(λ, μ): dynamic programme vs listing 0/1 matrices\n\n"
+    text += "## N(λ, μ): dynamic programme vs listing 0/1 matrices\n\n"
     text += render_table(["λ", "μ", "N", "DP ms", "listing ms", "speed-up"], rows, "md") + "\n\n"
     rows = []
     for ns in [(2, 1, 1), (3, 3), (2, 2, 2), (1,) * 6, (8, 8, 8), (1,) * 12]:
         value, t = cold(D.segre_ed_degree, ns)
         rows.append([" × ".join(f"P^{n}" for n in ns), value, f"{t * 1e3:.2f}"])
-    text += "### Segre numbers (Chern-class formula, exact integers)\n\n"
+    text += "## Segre numbers (Chern-class formula, exact integers)\n\n"
     text += render_table(["Segre product", "generic ED degree", "ms"], rows, "md") + "\n"
     print(text)
     Path(args.out).write_text(text)
