@@ -564,17 +564,3 @@ def phc_file(assembled: Assembled, header: dict) -> str:
     for key, value in header.items():
         lines.append(f"-- {key}: {value}")
     return "\n".join(lines) + "\n"
-
-
-# The start-system cache moved to critlcn.startsystems; code written against
-# the old place (other branches in flight) still finds it here.
-_MOVED = ("START_FORMAT", "CACHED_MAX_DEGREE", "StartSystem", "partition_key", "cache_dir", "cache_path",
-          "load_start", "save_start")
-
-
-def __getattr__(name):
-    if name in _MOVED:
-        from critlcn import startsystems
-
-        return getattr(startsystems, name)
-    raise AttributeError(f"module 'critlcn.systems' has no attribute {name!r}")
