@@ -13,7 +13,7 @@ import os
 import click
 import numpy as np
 
-from critlcn.clikit import (SEED, Heartbeat, KCommand, architecture_from, check_folder, emit, finish, friendly, k_option,
+from critlcn.clikit import (method_for, SEED, Heartbeat, KCommand, architecture_from, check_folder, emit, finish, friendly, k_option,
                              strides_option, write_folder)
 from critlcn.errors import CritlcnError
 
@@ -104,11 +104,7 @@ def experiment(k, strides, method, runs, seed, data_model, targets, samples, d0,
     from critlcn.initialisation import LAYER_NORMS, ROOT_DISTRIBUTIONS, parse_init_type
 
     arch = _arch(k, strides)
-    if method is None:
-        method = "strata" if arch.stride_one else "parameters"
-    if method == "strata" and not arch.stride_one:
-        raise CritlcnError(f"--method strata needs a 1-D network of stride one, not {arch.label()}: "
-                           "use --method parameters")
+    method = method_for(arch, method)
     if method == "parameters":
         with Heartbeat(f"experiment {arch.label()}, {runs} runs", enabled=not quiet):
             _experiment_parameters(arch, runs, seed, data_model, targets, samples, init_scale, max_steps, match, fmt,

@@ -14,7 +14,7 @@ import click
 import numpy as np
 
 from critlcn.architecture import Architecture, check_degree
-from critlcn.clikit import (SEED, KCommand, KSubGroup, architecture_from, emit, finish, friendly, k_option, strides_option,
+from critlcn.clikit import (method_for, SEED, KCommand, KSubGroup, architecture_from, emit, finish, friendly, k_option, strides_option,
                              write_folder)
 from critlcn.errors import CritlcnError
 from critlcn.render import SOLVE_FORMATS as FORMATS, non_finite_warning, render_solve
@@ -87,11 +87,7 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
     from critlcn.critical import solve as run
 
     arch = _arch(k, strides)
-    if method is None:
-        method = "strata" if arch.stride_one else "parameters"
-    if method == "strata" and not arch.stride_one:
-        raise CritlcnError(f"--method strata needs a 1-D network of stride one, not {arch.label()}: "
-                           "use --method parameters (MATH.md §9)")
+    method = method_for(arch, method)
     if method == "parameters":
         bad = [name for name, given in (("--all-strata", all_strata), ("--init", init_path), ("--no-lift", no_lift),
                                         ("--scheduler", scheduler), ("--jobs", jobs > 1)) if given]

@@ -16,7 +16,7 @@ import click
 from critlcn.errors import EXIT_INCOMPLETE, CritlcnError, cli_message
 from critlcn.files import atomic_write
 
-__all__ = ["Heartbeat", "check_folder", "write_folder", "friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "parse_filters", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED"]
+__all__ = ["Heartbeat", "check_folder", "write_folder", "friendly", "finish", "incomplete_warning", "write_text", "emit", "join_k_values", "parse_sizes", "parse_filters", "architecture_from", "k_option", "strides_option", "KCommand", "KSubGroup", "KGroup", "reject_repeated", "SEED", "method_for"]
 
 
 def friendly(func):
@@ -381,3 +381,21 @@ class KGroup(click.Group):
             click.echo("Aborted.", err=True)
             sys.exit(1)
         sys.exit(0)
+
+
+def method_for(arch, method: str | None) -> str:
+    """The ``--method`` of ``solve`` and ``experiment``: ``strata`` by default
+    for 1-D stride one, ``parameters`` otherwise (the only one there).
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> method_for(Architecture((3, 2)), None), method_for(Architecture((3, 2), (2, 1)), None)
+    ('strata', 'parameters')
+    """
+    if method is None:
+        return "strata" if arch.stride_one else "parameters"
+    if method == "strata" and not arch.stride_one:
+        raise CritlcnError(f"--method strata needs a 1-D network of stride one, not {arch.label()}: "
+                           "use --method parameters (MATH.md §9)")
+    return method
