@@ -43,7 +43,7 @@ from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, sol
     solve_blackbox,
     track_parameters,
 )
-from critlcn.systems import Chart, critical_system, parameters
+from critlcn.systems import Chart, change_chart, critical_system, parameters, random_chart
 
 __all__ = [
     "reference_ed_degree",
@@ -125,8 +125,20 @@ def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries:
         return track_parameters(chart, start.parameters, p1, start.solutions[indices], g, seed=seed,
                                 precision=precision)
 
+    def track_elsewhere(indices, g, seed):
+        # another chart, for solutions near this one's boundary (paths to infinity here)
+        other = random_chart(chart.partition, rng)
+        pts = change_chart(start.solutions[indices], chart, other)
+        ok = ~np.isnan(pts).any(axis=1)
+        out = np.full((len(indices), chart.unknowns), np.nan, dtype=complex)
+        if ok.any():
+            ends = track_parameters(other, start.parameters, p1, pts[ok], g, seed=seed)
+            out[ok] = change_chart(ends, other, chart)
+        return out
+
     raw = np.asarray(raw, dtype=complex).reshape(-1, chart.unknowns)
-    out = repair_paths(classify, track, raw, rng, gamma, retries=retries, subset_rounds=subset_rounds)
+    out = repair_paths(classify, track, raw, rng, gamma, retries=retries, subset_rounds=subset_rounds,
+                       track_elsewhere=track_elsewhere)
     return PartitionSolution(chart.partition, chart, out.solutions, start.count, out.spurious, out.failed,
                              out.retracked)
 

@@ -128,17 +128,23 @@ def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], bo
             Xr[slow], step[slow], cond[slow] = ref, stp, cnd
     with np.errstate(all="ignore"):
         err = assembled.backward_error(Xr)
-    kept = [] if known is None else [np.asarray(k) for k in np.atleast_2d(known) if np.size(k)]
+    known = np.zeros((0, X.shape[1]), complex) if known is None else np.asarray(known, dtype=complex)
+    kept = known.reshape(-1, X.shape[1])[np.all(np.isfinite(known.reshape(-1, X.shape[1])), axis=1)]
+    # accepted points, in a buffer with room for all (one vectorised distance test per point)
+    buf = np.empty((max(16, 2 * len(kept) + X.shape[0]), X.shape[1]), dtype=complex)
+    buf[: len(kept)] = kept
+    m = len(kept)
     for i, x in enumerate(Xr):
         if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR and step[i] <= CONVERGED
                 and np.max(np.abs(x)) <= DIVERGED):
             status.append(EndpointStatus.FAILED)
         elif spurious is not None and spurious(x):
             status.append(EndpointStatus.SPURIOUS)
-        elif any(_same(x, k) for k in kept):
-            status.append(EndpointStatus.DUPLICATE)
+        elif m and np.min(np.linalg.norm(buf[:m] - x, axis=1)) <= DUPLICATE * (1 + np.linalg.norm(x)):
+            status.append(EndpointStatus.DUPLICATE)  # the test of _same, against every accepted point at once
         else:
-            kept.append(x)
+            buf[m] = x
+            m += 1
             status.append(EndpointStatus.VALID)
     return Endpoints(Xr, tuple(status), cond)
 
@@ -168,7 +174,8 @@ class Repaired:
 
 
 def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: np.random.Generator,
-                 gamma: complex, *, retries: int = 3, subset_rounds: int = 6) -> Repaired:
+                 gamma: complex, *, retries: int = 3, subset_rounds: int = 6,
+                 track_elsewhere: Callable | None = None, elsewhere_rounds: int = 2) -> Repaired:
     """Classify the end points ``raw`` of ``paths = len(raw)`` start paths
     (tracked with ``gamma``) and repair failures.
 
@@ -184,8 +191,12 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
     gammas slightly turned from ``gamma`` (`NEARBY_TURNS`), then with fresh
     ones (a new gamma can change where a path ends, so such a round finds a
     missing solution or lands on a known one; it costs a few paths, not all
-    of them). If solutions are still missing, all paths are re-tracked with
-    a fresh gamma, up to ``retries`` times. The distinct valid end points of
+    of them). Paths still unaccounted for are then tracked in other charts,
+    up to ``elsewhere_rounds`` times, when ``track_elsewhere(indices, gamma,
+    seed)`` is given (it returns end points in this chart's coordinates): a
+    solution close to a chart's boundary is a path to infinity there and an
+    ordinary one elsewhere. If solutions are still missing, all paths are
+    re-tracked with a fresh gamma, up to ``retries`` times. The distinct valid end points of
     all attempts are pooled; paths never accounted for are reported as
     failed (or spurious).
 
@@ -248,6 +259,14 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
         lost = sorted(bad)
         retracked += len(lost)
         ends = classify(track(lost, g, seed(), "d"), known=pool)
+        pool = np.concatenate([pool, ends.valid])
+        bad = {j: s for j, s in zip(lost, ends.status) if s != EndpointStatus.VALID}
+    rounds = 0
+    while track_elsewhere is not None and len(pool) < paths and bad and rounds < elsewhere_rounds:
+        rounds += 1
+        lost = sorted(bad)
+        retracked += len(lost)
+        ends = classify(track_elsewhere(lost, random_gamma(rng), seed()), known=pool)
         pool = np.concatenate([pool, ends.valid])
         bad = {j: s for j, s in zip(lost, ends.status) if s != EndpointStatus.VALID}
     attempt = 0

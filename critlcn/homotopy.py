@@ -175,13 +175,17 @@ def _solution_strings(points, names) -> list[str]:
 
 
 def track(target: list[str], start: list[str], points, names: list[str], gamma: complex, seed: int = 0,
-          precision: str = "d") -> list[PathEnd]:
+          precision: str = "d", tracker: str = "standard") -> list[PathEnd]:
     """Track the start solutions ``points`` from ``start`` to ``target``.
 
     The homotopy is ``(1 − s) γ · start + s · target`` (PHCpack's standard
     homotopy with power one), ``s`` from 0 to 1. ``precision`` is ``'d'``
     (double) or ``'dd'`` (double double, for paths that failed in double);
-    the same ``gamma`` gives the same paths in both.
+    the same ``gamma`` gives the same paths in both. ``tracker`` is
+    ``'standard'`` (PHCpack's general tracker) or ``'ade'`` (its
+    algorithmic-differentiation tracker, several times faster; in the
+    packaged PHCpack 2.4.86 it evaluates ``x^k`` as ``x``, so it is refused
+    for systems with a power).
 
     Examples
     --------
@@ -195,11 +199,95 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
     points = np.atleast_2d(np.asarray(points, dtype=complex))
     if points.shape[0] == 0:
         return []
+    if tracker not in ("standard", "ade"):
+        raise CritlcnError(f"tracker must be 'standard' or 'ade', got {tracker!r}")
+    if tracker == "ade" and (precision != "d" or any("^" in pol for pol in list(target) + list(start))):
+        raise CritlcnError("the 'ade' tracker works in double precision on multilinear polynomials (no powers x^k)")
     set_seed(seed)
     start_sols = _solution_strings(points, names)
     with silenced():
-        if precision == "dd":
+        sols = None
+        if tracker == "ade":
+            sols = _ADE.call(list(target), list(start), start_sols, len(names), complex(gamma), seed)
+        if sols is not None:
+            pass
+        elif precision == "dd":
             sols = tr.double_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
         else:
             sols = tr.standard_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
     return _parse(sols, names)
+
+
+
+def _ade_local(target, start, start_sols, dim, gamma):
+    """PHCpack's algorithmic-differentiation tracker in this process (only
+    the ade server calls it: see `_AdeServer`)."""
+    from phcpy import interface
+
+    *_, c = _phcpy()
+    c.py2c_syscon_clear_symbol_table()
+    c.py2c_solcon_clear_standard_solutions()
+    interface.store_standard_system(target, nbvar=dim)
+    c.py2c_copy_standard_container_to_target_system()
+    interface.store_standard_system(start, nbvar=dim)
+    c.py2c_copy_standard_container_to_start_system()
+    interface.store_standard_solutions(dim, start_sols)
+    c.py2c_ade_manypaths_d(0, gamma.real, gamma.imag)
+    return interface.load_standard_solutions()
+
+
+def _ade_serve() -> None:  # pragma: no cover - runs in the server process
+    """Loop of the ade server: pickled requests on stdin, replies on the
+    original stdout (fd 1 itself points at /dev/null: PHCpack prints)."""
+    import pickle
+
+    reply = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    requests = sys.stdin.buffer
+    while True:
+        try:
+            args = pickle.load(requests)
+        except EOFError:
+            return
+        with contextlib.redirect_stdout(io.StringIO()):
+            seed = args.pop()
+            set_seed(seed)
+            sols = _ade_local(*args)
+        pickle.dump(sols, reply)
+        reply.flush()
+
+
+class _AdeServer:
+    """A child process that runs only PHCpack's ade tracker.
+
+    In the packaged PHCpack 2.4.86 the ade tracker corrupts the heap
+    (``malloc(): unaligned tcache chunk detected``, or silently wrong end
+    points) once the standard tracker has run in the same process, which the
+    repair of failed paths and the dense form need. So ade runs in a
+    process of its own, started on first use; if it dies, the caller falls
+    back to the standard tracker.
+    """
+
+    def __init__(self):
+        self.proc = None
+
+    def call(self, target, start, start_sols, dim, gamma, seed):
+        import pickle
+        import subprocess
+
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "from critlcn.homotopy import _ade_serve; _ade_serve()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            pickle.dump([target, start, start_sols, dim, gamma, seed], self.proc.stdin)
+            self.proc.stdin.flush()
+            return pickle.load(self.proc.stdout)
+        except (EOFError, BrokenPipeError, pickle.UnpicklingError):
+            self.proc.kill()
+            self.proc = None
+            return None
+
+
+_ADE = _AdeServer()

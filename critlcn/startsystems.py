@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,13 +42,18 @@ from critlcn.roots import min_root_separation
 from critlcn.systems import (
     Assembled,
     Chart,
+    change_chart,
     check_partition,
     complex_from_json,
     complex_to_json,
     critical_system,
     default_chart,
+    mobius_chart,
     random_chart,
     random_parameters,
+    tracking_names,
+    tracking_points,
+    tracking_polynomials,
     variable_names,
 )
 
@@ -59,8 +65,11 @@ __all__ = [
     "cache_dir",
     "cache_path",
     "load_start",
+    "rechart",
     "save_start",
     "reference_norm",
+    "scaled_condition",
+    "SINGULAR",
     "chart_endpoints",
     "solve_blackbox",
     "track_parameters",
@@ -78,7 +87,7 @@ ROOT_SEPARATION = 1e-7
 # the cache: generic parameters with all their valid solutions, on disk
 
 #: Version of the start-system file format; files of any other version are rebuilt.
-START_FORMAT = "critlcn-start-system/2"
+START_FORMAT = "critlcn-start-system/3"
 
 #: Largest degree whose start systems ship with the package.
 CACHED_MAX_DEGREE = 7
@@ -116,42 +125,54 @@ class StartSystem:
         """Number of start solutions (the generic ED degree of ``Δ_λ``)."""
         return self.solutions.shape[0]
 
-    def to_dict(self) -> dict:
-        """The JSON content of a cache file, with its ``sha256``."""
+    def to_arrays(self) -> dict:
+        """The arrays of a cache file (`save_start`): ``parameters``,
+        ``solutions``, ``mobius`` and ``meta`` (JSON text: format, critlcn
+        version, degree, partition, unknowns, count, provenance, and the
+        ``sha256`` of everything else)."""
+        import json
+
         from critlcn import __version__
 
-        body = {
+        if self.chart.mobius is None:
+            raise CritlcnError("only start systems in a Möbius chart (systems.mobius_chart) can be stored")
+        meta = {
             "format": START_FORMAT,
             "critlcn": __version__,
             "degree": self.chart.degree,
             "partition": list(self.partition),
             "unknowns": variable_names(self.chart),
-            "chart": self.chart.to_dict(),
-            "parameters": complex_to_json(self.parameters),
-            "solutions": complex_to_json(self.solutions),
             "count": self.count,
             "provenance": dict(self.provenance),
         }
-        body["sha256"] = _content_hash(body)
-        return body
+        arrays = {"parameters": self.parameters, "solutions": self.solutions, "mobius": self.chart.mobius}
+        meta["sha256"] = _content_hash(meta, arrays)
+        return dict(arrays, meta=np.array(json.dumps(meta, sort_keys=True)))
 
     @classmethod
-    def from_dict(cls, data: dict, partition=None) -> "StartSystem":
-        """Read and check a cache file's content; raise `CritlcnError` when it
+    def from_arrays(cls, data, partition=None) -> "StartSystem":
+        """Read and check a cache file's arrays; raise `CritlcnError` when it
         is corrupt, of another format version, or for other parameters."""
-        if not isinstance(data, dict) or data.get("format") != START_FORMAT:
-            raise CritlcnError(f"start system has format {data.get('format') if isinstance(data, dict) else None!r}, not {START_FORMAT!r}")
-        if data.get("sha256") != _content_hash({k: v for k, v in data.items() if k != "sha256"}):
+        import json
+
+        try:
+            meta = json.loads(str(data["meta"]))
+            arrays = {k: np.asarray(data[k]) for k in ("parameters", "solutions", "mobius")}
+        except (KeyError, ValueError, TypeError) as err:
+            raise CritlcnError(f"start system file is incomplete: {err}") from None
+        if meta.get("format") != START_FORMAT:
+            raise CritlcnError(f"start system has format {meta.get('format')!r}, not {START_FORMAT!r}")
+        if meta.get("sha256") != _content_hash({k: v for k, v in meta.items() if k != "sha256"}, arrays):
             raise CritlcnError("start system checksum does not match its content")
-        lam = check_partition(data["partition"])
+        lam = check_partition(meta["partition"])
         if partition is not None and lam != check_partition(partition):
             raise CritlcnError(f"start system is for partition {lam}, not {tuple(partition)}")
-        chart = Chart.from_dict(data["chart"])
-        if chart.partition != lam or sum(lam) != data["degree"]:
-            raise CritlcnError("start system's chart does not match its partition")
-        out = cls(chart, complex_from_json(data["parameters"]), complex_from_json(data["solutions"]).reshape(-1, chart.unknowns),
-                  tuple(data.get("provenance", {}).items()))
-        if out.count != data["count"] or out.parameters.shape != (critical_system(chart).n_params,):
+        chart = mobius_chart(lam, arrays["mobius"])
+        if sum(lam) != meta["degree"]:
+            raise CritlcnError("start system's degree does not match its partition")
+        out = cls(chart, arrays["parameters"], arrays["solutions"].reshape(-1, chart.unknowns),
+                  tuple(meta.get("provenance", {}).items()))
+        if out.count != meta["count"] or out.parameters.shape != (critical_system(chart).n_params,):
             raise CritlcnError("start system's sizes do not match its partition")
         # the solutions must solve the stored system: catches edited numbers
         err = critical_system(chart).assemble(out.parameters).backward_error(out.solutions)
@@ -160,11 +181,14 @@ class StartSystem:
         return out
 
 
-def _content_hash(body: dict) -> str:
+def _content_hash(meta: dict, arrays: dict) -> str:
     import json
 
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    h = hashlib.sha256(json.dumps(meta, sort_keys=True, separators=(",", ":")).encode())
+    for key in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[key], dtype=complex)
+        h.update(key.encode() + repr(arr.shape).encode() + arr.tobytes())
+    return h.hexdigest()
 
 
 def partition_key(partition) -> str:
@@ -184,15 +208,15 @@ def cache_dir() -> str:
 
 
 def cache_path(partition, directory: str | None = None) -> str:
-    """Path of the cache file of ``λ``, e.g. ``.../data/start_systems/d5_4-1.json``.
+    """Path of the cache file of ``λ``, e.g. ``.../data/start_systems/d5_4-1.npz``.
 
     Examples
     --------
     >>> os.path.basename(cache_path((4, 1)))
-    'd5_4-1.json'
+    'd5_4-1.npz'
     """
     lam = check_partition(partition)
-    return os.path.join(directory or cache_dir(), f"d{sum(lam)}_{partition_key(lam)}.json")
+    return os.path.join(directory or cache_dir(), f"d{sum(lam)}_{partition_key(lam)}.npz")
 
 
 def load_start(partition, directory: str | None = None, *, expected: int | None = None) -> StartSystem | None:
@@ -207,27 +231,51 @@ def load_start(partition, directory: str | None = None, *, expected: int | None 
     >>> load_start((1,), directory="/nonexistent") is None
     True
     """
-    import json
-
     path = cache_path(partition, directory)
     try:
-        with open(path) as fh:
-            data = json.load(fh)
-        start = StartSystem.from_dict(data, partition)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, CritlcnError):
+        with np.load(path, allow_pickle=False) as data:
+            start = StartSystem.from_arrays(data, partition)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile, CritlcnError):
         return None
     return start if expected is None or start.count == expected else None
 
 
 def save_start(start: StartSystem, directory: str | None = None) -> str:
-    """Write ``start`` atomically to its cache file; returns the path."""
-    import json
+    """Write ``start`` atomically to its cache file (``.npz``); returns the path."""
+    import io
 
     from critlcn.files import atomic_write
 
     path = cache_path(start.partition, directory)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    return atomic_write(path, json.dumps(start.to_dict(), indent=1) + "\n")
+    buf = io.BytesIO()
+    np.savez(buf, **start.to_arrays())
+    return atomic_write(path, buf.getvalue())
+
+
+def rechart(start: StartSystem, chart: Chart) -> StartSystem:
+    """``start`` in another chart of the same partition: the same filters at
+    the same parameters, coordinates recomputed from the factors and refined
+    by Newton's method; no path is tracked.
+
+    Raises `CritlcnError` when a solution lies on the new chart's boundary or
+    the refined solutions are not all valid and distinct.
+
+    Examples
+    --------
+    >>> st = get_start((2, 1))
+    >>> other = rechart(st, random_chart((2, 1), np.random.default_rng(3)))
+    >>> bool(np.allclose([other.chart.form(x) for x in other.solutions], [st.chart.form(x) for x in st.solutions]))
+    True
+    """
+    X = change_chart(start.solutions, start.chart, chart)
+    if np.isnan(X).any():
+        raise CritlcnError(f"a start solution of {start.partition} lies on the new chart's boundary")
+    a0 = critical_system(chart).assemble(start.parameters)
+    ends = chart_endpoints(a0, X, reference_norm(start.parameters, chart.degree))
+    if len(ends.valid) != start.count:
+        raise CritlcnError(f"{start.partition}: {len(ends.valid)} of {start.count} solutions valid in the new chart")
+    return StartSystem(chart, start.parameters, ends.valid, start.provenance)
 
 
 # ---------------------------------------------------------------------------
@@ -250,10 +298,41 @@ def chart_endpoints(assembled: Assembled, points, reference_norm: float, *, know
 
     def spurious(x) -> bool:
         return bool(np.linalg.norm(chart.form(x)) <= 1e-8 * reference_norm
-                    or min_root_separation([f for _, f in chart.factors(x)]) <= ROOT_SEPARATION)
+                    or min_root_separation([f for _, f in chart.factors(x)]) <= ROOT_SEPARATION
+                    or scaled_condition(assembled, x) > SINGULAR)
 
     X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
     return classify_endpoints(assembled, X, spurious=spurious, known=known)
+
+
+#: Scaled condition number (`scaled_condition`) above which an end point is
+#: singular, hence not a solution that the generic count counts: the blackbox
+#: solver once returned an 18th "valid" point for λ = (4, 1), a point of the
+#: locus where two factors share a root (raw condition 6e21), whose roots were
+#: still 1e-5 apart after Newton's linear convergence. Genuine solutions of
+#: every cached start system have at most 1.3e6; certification refuses above 1e15.
+SINGULAR = 1e13
+
+
+def scaled_condition(assembled: Assembled, x) -> float:
+    """Condition number of the Jacobian at ``x`` with columns scaled by
+    ``|x_j|`` and rows normalised: charts put genuine solutions at very
+    different scales, which makes the raw condition number huge without the
+    solution being singular.
+
+    Examples
+    --------
+    >>> p = random_parameters(2, np.random.default_rng(0))
+    >>> x = solve_blackbox(default_chart((2,)), p).valid[0]
+    >>> scaled_condition(critical_system(default_chart((2,))).assemble(p), x) < 1e6
+    True
+    """
+    x = np.asarray(x, dtype=complex)
+    J = assembled.jacobian(x[None, :])[0] * np.where(np.abs(x) > 0, np.abs(x), 1.0)[None, :]
+    rows = np.linalg.norm(J, axis=1)
+    with np.errstate(all="ignore"):
+        J = J / np.where(rows > 0, rows, 1.0)[:, None]
+        return float(np.linalg.cond(J)) if np.all(np.isfinite(J)) else float("inf")
 
 
 def reference_norm(p, d: int) -> float:
@@ -295,6 +374,27 @@ def solve_blackbox(chart: Chart, p, *, seed: int = 0) -> Endpoints:
     return chart_endpoints(assembled, pts, reference_norm(np.asarray(p), chart.degree))
 
 
+#: Dense (c, t) systems with more terms than this are tracked in the
+#: multilinear form by PHCpack's ade tracker instead (scripts/benchmark_tracking.py:
+#: at d = 8 the dense form costs about 0.1 ms per term and path with the
+#: standard tracker, the multilinear form 30-60 ms per path with ade).
+ADE_TERMS = 500
+
+
+def uses_ade(chart: Chart) -> bool:
+    """Whether paths of ``chart`` are tracked in the multilinear form by
+    PHCpack's ade tracker (Möbius charts of partitions whose dense system
+    has more than `ADE_TERMS` terms) rather than in the dense form by the
+    standard tracker.
+
+    Examples
+    --------
+    >>> uses_ade(default_chart((3, 2, 1, 1, 1))), uses_ade(default_chart((4, 4)))
+    (True, False)
+    """
+    return chart.mobius is not None and sum(len(e) for e in critical_system(chart).exponents) > ADE_TERMS
+
+
 def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed: int = 0,
                      precision: str = "d") -> np.ndarray:
     """Track ``points`` (solutions at ``p_from``) to ``p_to`` along
@@ -310,15 +410,22 @@ def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed
     >>> float(critical_system(ch).assemble(p1).backward_error(x1)[0]) < 1e-9
     True
     """
-    system = critical_system(chart)
-    names = variable_names(chart)
-    start = system.assemble(p_from).polynomials()
-    target = system.assemble(p_to).polynomials()
     points = np.atleast_2d(np.asarray(points, dtype=complex))
     if points.size == 0:
         return points.reshape(0, chart.unknowns)
-    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed, precision=precision)
-    return np.array([e.point for e in ends]).reshape(-1, chart.unknowns)
+    if precision == "d" and uses_ade(chart):
+        # the multilinear form: same solutions, few terms, no powers (systems.tracking_polynomials)
+        names = tracking_names(chart)
+        start, target = tracking_polynomials(chart, p_from), tracking_polynomials(chart, p_to)
+        points = tracking_points(chart, p_from, points)
+        tracker = "ade"
+    else:
+        system = critical_system(chart)
+        names = variable_names(chart)
+        start, target = system.assemble(p_from).polynomials(), system.assemble(p_to).polynomials()
+        tracker = "standard"
+    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed, precision=precision, tracker=tracker)
+    return np.array([e.point[: chart.unknowns] for e in ends]).reshape(-1, chart.unknowns)
 
 
 def _seed_solution(chart: Chart, rng: np.random.Generator):
@@ -350,12 +457,13 @@ def build_start(
 
     Starts from the union of ``blackbox_runs`` blackbox solves (or, with
     ``blackbox_runs=0``, from one solution made by choosing the data to fit a
-    random point), then runs monodromy loops ``p0 → p1 → p0`` along random
-    gamma paths, adding every new valid solution, until the count equals
-    ``target`` — the exact generic ED degree of `critlcn.degrees` unless
-    given — and stops there.
+    random point), then runs monodromy between ``p0`` and a second random
+    parameter point (`_monodromy`), adding every new valid solution, until
+    the count equals ``target`` — the exact generic ED degree of
+    `critlcn.degrees` unless given — and stops there.
 
-    Raises `CritlcnError` when ``max_loops`` loops do not reach ``target``,
+    Raises `CritlcnError` when ``max_loops`` gamma paths between the two
+    points do not reach ``target``,
     and at once when the count ever exceeds it: a parameter homotopy has at
     most the generic number of isolated solutions, so a larger count means a
     duplicate or a spurious point was accepted.
@@ -392,29 +500,72 @@ def build_start(
     else:
         x0, p0 = _seed_solution(chart, rng)
         sols = x0[None, :]
-    a0 = system.assemble(p0)
-    ref0 = reference_norm(p0, d)
-    loops = 0
-    while len(sols) < target and loops < max_loops:
-        loops += 1
-        p1 = random_parameters(d, rng)
-        mid = track_parameters(chart, p0, p1, sols, random_gamma(rng), seed=seed + 100 + loops)
-        back = track_parameters(chart, p1, p0, mid, random_gamma(rng), seed=seed + 200 + loops)
-        new = chart_endpoints(a0, back, ref0, known=sols)
-        sols = check(np.concatenate([sols, new.valid]), loops)
+    sols, loops, paths = _monodromy(chart, p0, sols, target, rng, seed, max_loops, check)
     if len(sols) != target:
         raise CritlcnError(
             f"building the start system of λ = {lam}: found {len(sols)} of its {target} solutions after {loops} "
-            "monodromy loops; build again (another attempt uses another chart and seed)",
+            "monodromy edges; build again (another attempt uses another chart and seed)",
             exit_code=1,
         )
     provenance = {
-        "method": f"{blackbox_runs} blackbox solve(s) + monodromy until the exact count",
-        "loops": loops,
+        "method": f"{blackbox_runs} blackbox solve(s) + monodromy on a two-node graph until the exact count",
+        "edges": loops,
+        "paths": paths,
         "target": target,
         "count": int(len(sols)),
     }
     return StartSystem(chart, p0, sols, tuple(provenance.items()))
+
+
+#: Edges (gamma paths) between the two parameter points of a monodromy build.
+MONODROMY_EDGES = 3
+
+
+def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: int, check):
+    """Monodromy on a graph with two parameter points ``p0``, ``p1`` joined by
+    `MONODROMY_EDGES` gamma paths (more when it stalls): every solution known
+    at a point is tracked once along every edge except the one it arrived
+    by, and what lands at the other point is kept when new there, until
+    ``p0`` has ``target`` solutions (Duff, Hill, Jensen, Lee, Leykin and
+    Sommars, *Solving polynomial systems via homotopy continuation and
+    monodromy*). About ``2 (edges − 1)`` paths per solution, where repeating
+    loops ``p0 → p1 → p0`` over all known solutions costs several times more.
+    Returns ``(solutions at p0, edges used, paths tracked)``."""
+    d = chart.degree
+    p = [p0, random_parameters(d, rng)]
+    system = critical_system(chart)
+    assembled = [system.assemble(q) for q in p]
+    refs = [reference_norm(q, d) for q in p]
+    known = [np.asarray(sols, dtype=complex).reshape(-1, chart.unknowns), np.zeros((0, chart.unknowns), complex)]
+    arrived = [[-1] * len(known[0]), []]  # the edge each solution came by
+    gammas = [random_gamma(rng) for _ in range(MONODROMY_EDGES)]
+    done = [[0] * len(gammas), [0] * len(gammas)]  # per point and edge: solutions tracked so far
+    paths = 0
+    while len(known[0]) < target:
+        work = [(a, e) for a in (0, 1) for e in range(len(gammas)) if done[a][e] < len(known[a])]
+        if not work:
+            if len(gammas) >= max_edges:
+                break
+            gammas.append(random_gamma(rng))  # stalled: one more path between the points
+            done[0].append(0)
+            done[1].append(0)
+            continue
+        # the point with fewer solutions first: it is the one that grows
+        a, e = min(work, key=lambda ae: (len(known[1 - ae[0]]), ae[0]))
+        b = 1 - a
+        idx = [i for i in range(done[a][e], len(known[a])) if arrived[a][i] != e]
+        done[a][e] = len(known[a])
+        if not idx:
+            continue
+        # edge e is (1 - s) γ_e p0 + s p1; from p1 back to p0 it is the same path with 1/γ_e
+        g = gammas[e] if a == 0 else 1 / gammas[e]
+        ends = track_parameters(chart, p[a], p[b], known[a][idx], g, seed=seed + 7 * paths + e)
+        paths += len(idx)
+        new = chart_endpoints(assembled[b], ends, refs[b], known=known[b])
+        known[b] = np.concatenate([known[b], new.valid])
+        arrived[b].extend([e] * len(new.valid))
+        check(known[b], len(gammas))
+    return known[0], len(gammas), paths
 
 
 #: Rough cost of one tracked path at d = 8 (seconds, one core) and its growth

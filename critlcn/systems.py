@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from math import comb
 
 import numpy as np
 
@@ -42,7 +43,10 @@ __all__ = [
     "groups",
     "check_partition",
     "Chart",
+    "form_transform",
+    "mobius_chart",
     "random_chart",
+    "change_chart",
     "default_chart",
     "CriticalSystem",
     "critical_system",
@@ -50,6 +54,10 @@ __all__ = [
     "random_parameters",
     "Assembled",
     "variable_names",
+    "unpack_parameters",
+    "tracking_names",
+    "tracking_points",
+    "tracking_polynomials",
     "phc_polynomials",
     "phc_file",
     "complex_to_json",
@@ -102,10 +110,19 @@ class Chart:
 
     partition: tuple[int, ...]
     matrices: tuple[np.ndarray, ...]
+    mobius: np.ndarray | None = None
 
     def __post_init__(self):
         lam = check_partition(self.partition)
         object.__setattr__(self, "partition", lam)
+        if self.mobius is not None:
+            M = np.array(self.mobius, dtype=complex)
+            if M.shape != (2, 2) or abs(np.linalg.det(M)) < 1e-12:
+                raise CritlcnError(f"a Möbius chart needs an invertible 2x2 matrix, got shape {M.shape}")
+            M.flags.writeable = False
+            object.__setattr__(self, "mobius", M)
+            if len(self.matrices) == 0:
+                object.__setattr__(self, "matrices", tuple(_mobius_block(M, n) for _, n in groups(lam)))
         mats = []
         for (m, n), A in zip(groups(lam), self.matrices):
             A = np.array(A, dtype=complex)
@@ -121,7 +138,7 @@ class Chart:
     def digest(self) -> str:
         """sha256 of the partition and the matrices: charts with equal digests are equal."""
         h = hashlib.sha256(repr(self.partition).encode())
-        for A in self.matrices:
+        for A in self.matrices + (() if self.mobius is None else (self.mobius,)):
             h.update(np.ascontiguousarray(A, dtype=complex).tobytes())
         return h.hexdigest()
 
@@ -169,12 +186,45 @@ class Chart:
 
     def to_dict(self) -> dict:
         """JSON-ready form (complex numbers as ``[re, im]`` pairs)."""
+        if self.mobius is not None:
+            return {"partition": list(self.partition), "mobius": complex_to_json(self.mobius)}
         return {"partition": list(self.partition), "matrices": [complex_to_json(A) for A in self.matrices]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Chart":
         """Inverse of `to_dict`."""
+        if "mobius" in data:
+            return mobius_chart(tuple(data["partition"]), complex_from_json(data["mobius"]))
         return cls(tuple(data["partition"]), tuple(complex_from_json(A) for A in data["matrices"]))
+
+
+def change_chart(X, source: Chart, target: Chart) -> np.ndarray:
+    """Coordinates in ``target`` of the points ``X`` of ``source`` (same
+    filters: factors re-expressed, no solve); rows whose factor lies on the
+    boundary of ``target`` become NaN.
+
+    Examples
+    --------
+    >>> a = mobius_chart((1,), np.eye(2))                 # f = x + t y
+    >>> b = mobius_chart((1,), np.array([[0, 1], [1, 0]]))  # f = y + t x
+    >>> change_chart([[2.0, 4.0]], a, b).real            # 2 (x + 4 y) = 8 (y + x / 4)
+    array([[8.  , 0.25]])
+    """
+    if source.partition != target.partition:
+        raise CritlcnError(f"charts are for {source.partition} and {target.partition}")
+    X = np.atleast_2d(np.asarray(X, dtype=complex))
+    out = np.full((X.shape[0], target.unknowns), np.nan, dtype=complex)
+    for s, x in enumerate(X):
+        c, ts = x[0], []
+        for (m, f), A in zip(source.factors(x), target.matrices):
+            a = np.linalg.solve(A, f)
+            if not abs(a[0]) > 1e-12 * np.linalg.norm(a):
+                break
+            ts.extend(a[1:] / a[0])
+            c = c * a[0] ** m
+        else:
+            out[s] = [c] + ts
+    return out
 
 
 def complex_to_json(arr) -> list:
@@ -201,27 +251,81 @@ def complex_from_json(data) -> np.ndarray:
     return arr[..., 0] + 1j * arr[..., 1]
 
 
-def random_chart(partition, rng: np.random.Generator) -> Chart:
-    """A chart with Haar-random unitary matrices.
-
-    Unitary (rather than merely invertible) matrices keep ``‖a_m‖ ≥ 1`` on the
-    whole chart, so no factor can shrink towards zero while ``c`` blows up:
-    with Gaussian matrices, tracking for ``λ = (5, 1)`` produced such
-    near-solutions at infinity that passed residual checks.
+def form_transform(M, n: int) -> np.ndarray:
+    """The matrix of ``g ↦ g ∘ M`` on binary forms of degree ``n``: column
+    ``j`` holds the coefficients in ``(x, y)`` of ``x'^{n-j} y'^j``, where
+    ``(x', y') = M (x, y)``.
 
     Examples
     --------
-    >>> A = random_chart((2,), np.random.default_rng(1)).matrices[0]
-    >>> bool(np.allclose(A.conj().T @ A, np.eye(2)))
+    >>> form_transform(np.array([[1, 1], [0, 1]]), 2).real   # x' = x + y, y' = y
+    array([[1., 0., 0.],
+           [2., 1., 0.],
+           [1., 1., 1.]])
+    """
+    M = np.asarray(M, dtype=complex)
+    cols = [convolve(np.array([1.0 + 0j]), *([M[0]] * (n - j) + [M[1]] * j)) for j in range(n + 1)]
+    return np.array(cols).T
+
+
+def _bombieri(n: int) -> np.ndarray:
+    return np.sqrt([comb(n, j) for j in range(n + 1)])
+
+
+def _mobius_block(M, n: int) -> np.ndarray:
+    return form_transform(M, n) * _bombieri(n)[None, :]
+
+
+def mobius_chart(partition, M) -> Chart:
+    """The chart that is monic after the change of coordinates ``M``:
+    ``f_m = f̃_m ∘ M`` with ``f̃_m = x'^n + Σ_j √C(n, j) t_{m,j} x'^{n-j} y'^j``.
+
+    It misses the forms with a factor vanishing at the point
+    ``M⁻¹ (1, 0)`` of ``P¹``. In the primed coordinates every coefficient of
+    ``ũ = Π f̃_m^m`` is a sum of few monomials in ``t``, which makes the
+    system that PHCpack tracks sparse (`tracking_polynomials`); the binomial
+    weights make ``A_m`` unitary in Bombieri's norm when ``M`` is unitary.
+
+    Examples
+    --------
+    >>> ch = mobius_chart((1,), np.eye(2))      # f = x + t y
+    >>> ch.form([2.0, 3.0]).real
+    array([2., 6.])
+    """
+    return Chart(partition, (), np.asarray(M, dtype=complex))
+
+
+#: A random chart's missed point of P¹ is at least this far (chordal, 1 at
+#: ±i) from the real circle, so real filters stay away from its boundary.
+CHART_MARGIN = 0.5
+
+
+def random_chart(partition, rng: np.random.Generator) -> Chart:
+    """A Möbius chart (`mobius_chart`) for a Haar-random unitary ``M`` whose
+    missed point ``M⁻¹ (1, 0)`` is at least `CHART_MARGIN` from the real
+    circle.
+
+    Unitary (rather than merely invertible) matrices keep the chart's
+    coordinates comparable to the factors' coefficients, so no factor can
+    shrink towards zero while ``c`` blows up (with Gaussian matrices,
+    tracking for ``λ = (5, 1)`` produced near-solutions at infinity that
+    passed residual checks); a missed point far from the real circle keeps
+    real critical points away from the chart's boundary.
+
+    Examples
+    --------
+    >>> ch = random_chart((2,), np.random.default_rng(1))
+    >>> bool(np.allclose(ch.mobius.conj().T @ ch.mobius, np.eye(2)))
     True
     """
     lam = check_partition(partition)
-    mats = []
-    for _, n in groups(lam):
-        G = rng.normal(size=(n + 1, n + 1)) + 1j * rng.normal(size=(n + 1, n + 1))
+    while True:
+        G = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2))
         q, r = np.linalg.qr(G)
-        mats.append(q * (np.diag(r) / np.abs(np.diag(r))))  # phase fix: Haar distributed
-    return Chart(lam, tuple(mats))
+        M = q * (np.diag(r) / np.abs(np.diag(r)))  # phase fix: Haar distributed
+        x, y = np.conj(M[0])  # M⁻¹ (1, 0) = M^H (1, 0)
+        if 2 * abs((x * np.conj(y)).imag) / (abs(x) ** 2 + abs(y) ** 2) >= CHART_MARGIN:
+            return mobius_chart(lam, M)
 
 
 def default_chart(partition) -> Chart:
@@ -564,3 +668,241 @@ def phc_file(assembled: Assembled, header: dict) -> str:
     for key, value in header.items():
         lines.append(f"-- {key}: {value}")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# the sparse form that PHCpack tracks (Möbius charts)
+
+
+def unpack_parameters(p, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of `parameters`: ``(Q, b)`` from ``p`` for degree ``d``.
+
+    Examples
+    --------
+    >>> Q, b = unpack_parameters(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 1)
+    >>> Q.real.tolist(), b.real.tolist()
+    ([[1.0, 2.0], [2.0, 3.0]], [4.0, 5.0])
+    """
+    L = d + 1
+    iu, ju = np.triu_indices(L)
+    p = np.asarray(p, dtype=complex)
+    Q = np.zeros((L, L), dtype=complex)
+    Q[iu, ju] = p[: iu.size]
+    Q[ju, iu] = p[: iu.size]
+    return Q, p[iu.size :]
+
+
+# Multilinear polynomials: {tuple of distinct unknown indices: coefficient}.
+
+
+def _mul(f: dict, g: dict) -> dict:
+    out: dict = {}
+    for a, x in f.items():
+        for b, y in g.items():
+            assert not set(a) & set(b), "a multilinear product must not repeat an unknown"
+            key = tuple(sorted(a + b))
+            out[key] = out.get(key, 0) + x * y
+    return out
+
+
+def _add_into(acc: dict, f: dict, scale=1.0) -> None:
+    for key, x in f.items():
+        acc[key] = acc.get(key, 0) + scale * x
+
+
+def _form_mul(F, G) -> list:
+    out = [dict() for _ in range(len(F) + len(G) - 1)]
+    for i, f in enumerate(F):
+        for j, g in enumerate(G):
+            _add_into(out[i + j], _mul(f, g))
+    return out
+
+
+@dataclass(frozen=True)
+class _Multilinear:
+    names: tuple          # unknowns, (c, t) first
+    fixed: tuple          # the p-independent equations: lists of (coefficient, unknown indices)
+    u: tuple              # ũ_i as multilinear polynomials
+    derived: tuple        # (name index, how to compute it) for the auxiliary unknowns, in order
+
+
+@lru_cache(maxsize=64)
+def _multilinear(chart: Chart) -> _Multilinear:
+    """The critical equations of a Möbius chart in multilinear form: every
+    monomial is a product of distinct unknowns (see `tracking_polynomials`)."""
+    lam = chart.partition
+    d = chart.degree
+    names = list(variable_names(chart))
+    index = {v: i for i, v in enumerate(names)}
+
+    def new(name):
+        index[name] = len(names)
+        names.append(name)
+        return index[name]
+
+    fixed, derived = [], []
+    finals, lowers, pos = [], [], 1
+    for g, (m, n) in enumerate(groups(lam)):
+        w8 = _bombieri(n)
+        f = [{(): 1.0 + 0j}] + [{(pos + j,): complex(w8[j + 1])} for j in range(n)]
+        chain = [f]
+        if m >= 2:
+            copies = [new(f"s{g}_{j}") for j in range(n)]
+            for j, cj in enumerate(copies):
+                fixed.append([(1.0, (cj,)), (-1.0, (pos + j,))])
+                derived.append((cj, ("copy", pos + j)))
+            fc = [{(): 1.0 + 0j}] + [{(cj,): complex(w8[j + 1])} for j, cj in enumerate(copies)]
+            for k in range(2, m + 1):
+                prod = _form_mul(chain[-1], fc)
+                var = []
+                for i, poly in enumerate(prod):
+                    v = new(f"p{g}_{k}_{i}")
+                    fixed.append([(1.0, (v,))] + [(-x, key) for key, x in poly.items()])
+                    var.append(v)
+                derived.append((tuple(var), ("power", g, k)))
+                chain.append([{(v,): 1.0 + 0j} for v in var])
+        finals.append(chain[m - 1 + 1 - 1] if m == 1 else chain[m - 1])
+        lowers.append(chain[m - 2] if m >= 2 else [{(): 1.0 + 0j}])
+        pos += n
+    u = [{(): 1.0 + 0j}]
+    for F in finals:
+        u = _form_mul(u, F)
+    L = d + 1
+    w = [new(f"w{i}") for i in range(L)]
+    r = [new(f"r{i}") for i in range(L)]
+    for i in range(L):
+        fixed.append([(1.0, (w[i],))] + [(-x, tuple(sorted(key + (0,)))) for key, x in u[i].items()])
+    # E_0 = r·ũ, then E_{g,j} = r·(m ũ_g' ∂f̃_g/∂t_{g,j} Π_{g'≠g} ũ_{g'}) with ũ_g' = f̃_g^{m-1}
+    eqs = [u]
+    pos = 1
+    for g, (m, n) in enumerate(groups(lam)):
+        others = [{(): 1.0 + 0j}]
+        for h, F in enumerate(finals):
+            if h != g:
+                others = _form_mul(others, F)
+        base = _form_mul(lowers[g], others)
+        w8 = _bombieri(n)
+        for j in range(1, n + 1):
+            e = [dict() for _ in range(n + 1)]
+            e[j] = {(): complex(m * w8[j])}
+            eqs.append(_form_mul(base, e))
+        pos += n
+    for form in eqs:
+        terms = []
+        for i, poly in enumerate(form):
+            terms.extend((x, tuple(sorted(key + (r[i],)))) for key, x in poly.items())
+        fixed.append(terms)
+    return _Multilinear(tuple(names), tuple(tuple(e) for e in fixed), tuple(u), tuple(derived))
+
+
+def tracking_names(chart: Chart) -> list[str]:
+    """Unknowns of the multilinear form (`tracking_polynomials`): ``c, t1..tn``,
+    then the auxiliary ones, ending with ``w0..wd, r0..rd``.
+
+    Examples
+    --------
+    >>> tracking_names(mobius_chart((1,), np.eye(2)))
+    ['c', 't1', 'w0', 'w1', 'r0', 'r1']
+    >>> tracking_names(mobius_chart((2,), np.eye(2)))[:6]
+    ['c', 't1', 's0_0', 'p0_2_0', 'p0_2_1', 'p0_2_2']
+    """
+    return list(_multilinear(chart).names)
+
+
+def tracking_points(chart: Chart, p, X) -> np.ndarray:
+    """Points ``(c, t)`` of the critical system with the auxiliary unknowns
+    of the multilinear form at parameters ``p`` (``w̃ = c ũ(t)``,
+    ``r̃ = Tᵀ (Q T w̃ − b)``, copies and powers of the factors).
+
+    Examples
+    --------
+    >>> tracking_points(mobius_chart((1,), np.eye(2)), parameters(np.eye(2), np.ones(2)), [[2.0, 3.0]]).real
+    array([[2., 3., 2., 6., 1., 5.]])
+    """
+    ml = _multilinear(chart)
+    X = np.atleast_2d(np.asarray(X, dtype=complex))
+    S, L = X.shape[0], chart.degree + 1
+    out = np.zeros((S, len(ml.names)), dtype=complex)
+    out[:, : X.shape[1]] = X
+    gs = groups(chart.partition)
+    starts = np.cumsum([1] + [n for _, n in gs])
+    for target, (kind, *args) in ml.derived:
+        if kind == "copy":
+            out[:, target] = X[:, args[0]]
+        else:
+            g, k = args
+            n = gs[g][1]
+            f = np.concatenate([np.ones((S, 1)), X[:, starts[g] : starts[g] + n]], axis=1) * _bombieri(n)
+            acc = f
+            for _ in range(k - 1):
+                acc = np.stack([np.convolve(a, b) for a, b in zip(acc, f)])
+            out[:, list(target)] = acc
+    T = form_transform(chart.mobius, chart.degree)
+    Q, b = unpack_parameters(p, chart.degree)
+    W = np.stack([X[s, 0] * _eval_form(ml.u, out[s]) for s in range(S)]) if S else np.zeros((0, L), complex)
+    R = (W @ T.T @ Q.T - b) @ T
+    out[:, -2 * L : -L] = W
+    out[:, -L:] = R
+    return out
+
+
+def _eval_form(form, x) -> np.ndarray:
+    return np.array([sum(c * np.prod(x[list(key)]) for key, c in poly.items()) for poly in form])
+
+
+def _phc_terms(terms, names) -> str:
+    parts = []
+    for x, key in terms:
+        x = complex(x)
+        mono = "*".join(names[v] for v in key)
+        parts.append(f"+({x.real:+.17e}{x.imag:+.17e}*i)" + (f"*{mono}" if mono else ""))
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _fixed_strings(chart: Chart) -> tuple[str, ...]:
+    ml = _multilinear(chart)
+    return tuple(_phc_terms(e, ml.names) + ";" for e in ml.fixed)
+
+
+def tracking_polynomials(chart: Chart, p) -> list[str]:
+    """The critical equations of a Möbius chart in the multilinear form that
+    PHCpack tracks, at parameters ``p`` (docs/math.md, "Solving: homotopy
+    continuation").
+
+    With ``u = T ũ`` (``T = form_transform(M, d)``) and the auxiliary
+    unknowns ``w̃ = c ũ(t)`` and ``r̃ = Tᵀ (Q T w̃ − b)`` (so
+    ``r̃ = Tᵀ ∇ℓ(w)/2``), the equations ``E_0 = (c Q u − b)·u`` and
+    ``E_v = (c Q u − b)·∂u/∂t_v`` become
+
+        w̃ − c ũ(t),   r̃ − Q̃ w̃ + b̃,   r̃·ũ(t),   r̃·∂ũ/∂t_v,
+
+    with ``Q̃ = Tᵀ Q T`` and ``b̃ = Tᵀ b``. The powers ``f̃_m^k`` of a factor
+    that appears ``m ≥ 2`` times are unknowns too, defined by
+    ``f̃_m^k = f̃_m^{k-1} · f̃'_m`` with a copy ``t'`` of its ``t`` (``t' = t``),
+    so every monomial is a product of distinct unknowns: the form PHCpack's
+    algorithmic-differentiation tracker evaluates fastest (and the only one it
+    evaluates correctly in the packaged build: it reads ``x^2`` as ``x``).
+    Only the ``r̃`` equations depend on ``p`` (linearly), so the straight-line
+    homotopy between two parameter points is a coefficient-parameter homotopy.
+
+    Examples
+    --------
+    >>> pols = tracking_polynomials(mobius_chart((2, 1), np.eye(2)), parameters(np.eye(4), np.ones(4)))
+    >>> len(pols) == len(tracking_names(mobius_chart((2, 1), np.eye(2)))), "^" in "".join(pols)
+    (True, False)
+    """
+    ml = _multilinear(chart)
+    d = chart.degree
+    L = d + 1
+    T = form_transform(chart.mobius, d)
+    Q, b = unpack_parameters(p, d)
+    Qt, bt = T.T @ Q @ T, T.T @ b
+    fixed = _fixed_strings(chart)
+    r0 = len(ml.names) - L
+    w0 = r0 - L
+    out = [" ".join(f"+0*{v}" for v in ml.names) + " " + fixed[0]] + list(fixed[1:])
+    for i in range(L):
+        terms = [(1.0, (r0 + i,)), (bt[i], ())] + [(-Qt[i, j], (w0 + j,)) for j in range(L)]
+        out.append(_phc_terms(terms, ml.names) + ";")
+    return out

@@ -238,11 +238,11 @@ def test_rebuild_flag_rebuilds(tmp_path):
 
     rng = np.random.default_rng(99)  # a valid start system, but not the one a build makes
     save_start(build_start((2,), rng, chart=random_chart((2,), rng), target=4), str(tmp_path))
-    planted = open(cache_path((2,), str(tmp_path))).read()
+    planted = open(cache_path((2,), str(tmp_path)), "rb").read()
     assert build_cache(2, directory=str(tmp_path))[1][2] == "cached"
     rows = build_cache(2, directory=str(tmp_path), rebuild=True)
     assert {s for _, _, s in rows} == {"built"} and [c for _, c, _ in rows] == [1, 4, 1]
-    assert open(cache_path((2,), str(tmp_path))).read() != planted
+    assert open(cache_path((2,), str(tmp_path)), "rb").read() != planted
 
 
 def test_a_path_that_keeps_failing_is_repaired_without_retracking_all(monkeypatch):

@@ -17,6 +17,7 @@ from critlcn.cli import main
 from critlcn.data import default_dataset, quadratic_loss
 from critlcn.errors import EXIT_INCOMPLETE
 from critlcn.results import SolveResult, StratumStats
+from critlcn.systems import change_chart
 
 LAM = (2, 1, 1)  # a partition of the default example k = (3, 2, 2), 10 solutions
 ARCH = Architecture((3, 2, 2))
@@ -25,8 +26,9 @@ ARCH = Architecture((3, 2, 2))
 def _sabotage(monkeypatch, how):
     """Paths that end at one chosen solution of ``LAM`` are diverted (to
     infinity, or onto another solution): which start reaches which end
-    depends on gamma, so the sabotage is keyed on the end point, and the
-    solution is lost under every gamma."""
+    depends on gamma, and the solver also tracks in other charts, so the
+    sabotage is keyed on the end point's filter, and the solution is lost
+    under every gamma and in every chart."""
     honest = critical.track_parameters
     marks = {}
 
@@ -35,10 +37,11 @@ def _sabotage(monkeypatch, how):
         if chart.partition != LAM:
             return ends
         if not marks:  # the first honest run: every path of LAM reaches its own solution
-            marks["lost"], marks["kept"] = ends[0].copy(), ends[1].copy()
+            marks["lost"], marks["kept"] = chart.form(ends[0]), (chart, ends[1].copy())
         for i, x in enumerate(ends):
-            if np.linalg.norm(x - marks["lost"]) <= 1e-5 * (1 + np.linalg.norm(x)):
-                ends[i] = 1e12 if how == "fail" else marks["kept"]
+            w = chart.form(x)
+            if np.linalg.norm(w - marks["lost"]) <= 1e-5 * np.linalg.norm(w):
+                ends[i] = 1e12 if how == "fail" else change_chart(marks["kept"][1], marks["kept"][0], chart)[0]
         return ends
 
     monkeypatch.setattr(critical, "track_parameters", track)

@@ -152,7 +152,10 @@ def test_end_point_at_infinity_is_not_valid():
     # 18th valid solution where the ED degree is 17
     lam, d = (4, 1), 5
     p = parameters(*_phc_test_data(lam))
-    assembled = critical_system(load_start(lam).chart).assemble(p)
+    # the chart of the cache then (a unitary chart; the caches now use Möbius charts)
+    with open(os.path.join(os.path.dirname(__file__), "data", "chart_d5_4-1_unitary.json")) as fh:
+        chart = Chart.from_dict(json.load(fh))
+    assembled = critical_system(chart).assemble(p)
     x = np.array([5.6081052541741e-13 - 7.22054861677566e-13j, 1.73961133789324 + 2.35445470431195j,
                   1249145616.85276 - 56429183.826308j])  # as phc wrote it
     refined, _, _ = assembled.newton(x[None])
@@ -186,31 +189,45 @@ def test_cache_round_trip(tmp_path):
     assert np.array_equal(copy.parameters, shipped.parameters)
 
 
+def _arrays(path):
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def _write(path, arrays):
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
 @pytest.mark.parametrize(
     "damage",
-    ["truncate", "flip_number", "other_format", "other_partition", "rehashed_wrong_solution"],
+    ["truncate", "flip_number", "other_format", "other_partition", "rehashed_wrong_solution", "missing_array"],
 )
 def test_damaged_cache_files_are_rejected(tmp_path, damage):
     path = _copy_start((3, 1), tmp_path)
-    data = json.load(open(path))
+    arrays = _arrays(path)
+    meta = json.loads(str(arrays["meta"]))
     if damage == "truncate":
-        open(path, "w").write(json.dumps(data)[:500])
+        blob = open(path, "rb").read()
+        open(path, "wb").write(blob[: len(blob) // 2])
+    elif damage == "other_partition":
+        os.replace(path, cache_path((2, 2), str(tmp_path)))
+        path = cache_path((2, 2), str(tmp_path))
     else:
         if damage == "flip_number":
-            data["solutions"][0][0][0] += 1e-3
+            arrays["solutions"][0, 0] += 1e-3
         elif damage == "other_format":
-            data["format"] = "critlcn-start-system/0"
-        elif damage == "other_partition":
-            os.replace(path, cache_path((2, 2), str(tmp_path)))
-            path = cache_path((2, 2), str(tmp_path))
+            meta["format"] = "critlcn-start-system/0"
         elif damage == "rehashed_wrong_solution":
             from critlcn.startsystems import _content_hash
 
-            data["solutions"][0][0][0] += 1e-3
-            data.pop("sha256")
-            data["sha256"] = _content_hash(data)
-        if damage != "other_partition":
-            json.dump(data, open(path, "w"))
+            arrays["solutions"][0, 0] += 1e-3
+            meta.pop("sha256")
+            meta["sha256"] = _content_hash(meta, {k: arrays[k] for k in ("parameters", "solutions", "mobius")})
+        elif damage == "missing_array":
+            arrays.pop("mobius")
+        arrays["meta"] = np.array(json.dumps(meta))
+        _write(path, arrays)
     lam = (2, 2) if damage == "other_partition" else (3, 1)
     assert load_start(lam, str(tmp_path)) is None
 
@@ -223,4 +240,4 @@ def test_damaged_cache_is_rebuilt_not_used(tmp_path):
     st = get_start((2, 1), str(tmp_path))
     assert st.count == 7
     assert load_start((2, 1), str(tmp_path)) is not None  # rewritten intact
-    assert json.load(open(path))["format"] == START_FORMAT
+    assert json.loads(str(_arrays(path)["meta"]))["format"] == START_FORMAT

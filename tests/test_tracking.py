@@ -1,0 +1,109 @@
+"""The multilinear form that PHCpack tracks (systems.tracking_polynomials) and
+the trackers (issue 11): checked against the dense (c, t) equations, against
+sympy's reading of the PHCpack strings, and against the standard tracker."""
+
+import numpy as np
+import pytest
+import sympy
+
+import critlcn.startsystems as ss
+from critlcn.rrmp import partitions
+from critlcn.startsystems import chart_endpoints, get_start, reference_norm, track_parameters, uses_ade
+from critlcn.systems import (
+    change_chart,
+    critical_system,
+    default_chart,
+    form_transform,
+    mobius_chart,
+    random_chart,
+    random_parameters,
+    tracking_names,
+    tracking_points,
+    tracking_polynomials,
+)
+
+
+def _sympy_values(polys, names, point):
+    """Evaluate PHCpack strings with sympy (independent of critlcn's writer)."""
+    syms = {n: sympy.Symbol(n) for n in names}
+    subs = {syms[n]: complex(v) for n, v in zip(names, point)}
+    out = []
+    for text in polys:
+        expr = sympy.sympify(text.rstrip(";").replace("^", "**"), locals=dict(syms, i=sympy.I))
+        out.append(complex(expr.subs(subs).evalf()))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("lam", [(1,), (2,), (2, 1), (3, 1), (2, 2), (2, 1, 1), (3, 2, 1)])
+def test_multilinear_form_equals_the_dense_equations(lam):
+    rng = np.random.default_rng(sum(lam) + 10 * len(lam))
+    chart = random_chart(lam, rng)
+    p = random_parameters(chart.degree, rng)
+    x = (rng.normal(size=chart.unknowns) + 1j * rng.normal(size=chart.unknowns)) / 2
+    names = tracking_names(chart)
+    polys = tracking_polynomials(chart, p)
+    assert len(polys) == len(names)  # square
+    assert "^" not in "".join(polys)  # multilinear: what the ade tracker reads correctly
+    full = tracking_points(chart, p, x[None])[0]
+    values = _sympy_values(polys, names, full)
+    dense = critical_system(chart).assemble(p).evaluate(x[None])[0]
+    # E_0 and the E_v: the equations after the auxiliary ones, before the r̃ ones
+    L = chart.degree + 1
+    e = values[len(names) - L - chart.unknowns : len(names) - L]
+    assert np.allclose(e, dense, rtol=1e-9, atol=1e-9 * np.abs(dense).max())
+    # every auxiliary equation vanishes at the lifted point
+    aux = np.concatenate([values[: len(names) - L - chart.unknowns], values[len(names) - L :]])
+    assert np.abs(aux).max() <= 1e-9 * (1 + np.abs(full).max() ** 3)
+
+
+def test_a_mobius_chart_is_the_monic_chart_in_moved_coordinates():
+    rng = np.random.default_rng(4)
+    chart = random_chart((2, 1), rng)
+    c, t1, t2 = 1.5, 0.3 - 0.2j, -0.7 + 0.1j
+    # written out: f2 = x' + t1 y', f1 = x' + t2 y' with (x', y') = M (x, y)
+    M = chart.mobius
+    xp, yp = M[0], M[1]
+    f2, f1 = xp + t1 * yp, xp + t2 * yp
+    w = c * np.convolve(np.convolve(f2, f2), f1)
+    assert np.allclose(chart.form([c, t1, t2]), w)
+    T = form_transform(M, 3)
+    assert np.allclose(T @ np.convolve(np.convolve([1, t1], [1, t1]), [1, t2]) * c, w)
+
+
+def test_change_chart_keeps_the_filter():
+    rng = np.random.default_rng(8)
+    a, b = random_chart((3, 1, 1), rng), random_chart((3, 1, 1), rng)
+    X = rng.normal(size=(5, a.unknowns)) + 1j * rng.normal(size=(5, a.unknowns))
+    Y = change_chart(X, a, b)
+    for x, y in zip(X, Y):
+        assert np.allclose(a.form(x), b.form(y))
+
+
+def test_boundary_points_become_nan():
+    a = mobius_chart((1,), np.eye(2))                    # f = x + t y
+    b = mobius_chart((1,), np.array([[0, 1], [1, 0]]))   # f = y + t x: misses the forms divisible by x
+    assert np.isnan(change_chart([[1.0, 0.0]], b, a)).all()  # f = y is on a's boundary
+
+
+@pytest.mark.parametrize("lam", [(3, 2, 1, 1), (2, 2, 1, 1, 1)])
+def test_ade_and_standard_tracker_reach_the_same_solutions(lam, monkeypatch):
+    st = get_start(lam)
+    assert uses_ade(st.chart)
+    rng = np.random.default_rng(1)
+    p1 = random_parameters(st.chart.degree, rng)
+    idx = np.arange(min(12, st.count))
+    a1 = critical_system(st.chart).assemble(p1)
+    ade = chart_endpoints(a1, track_parameters(st.chart, st.parameters, p1, st.solutions[idx], 0.6 + 0.8j), 
+                          reference_norm(p1, st.chart.degree))
+    monkeypatch.setattr(ss, "ADE_TERMS", 10**9)  # everything dense, standard tracker
+    std = chart_endpoints(a1, track_parameters(st.chart, st.parameters, p1, st.solutions[idx], 0.6 + 0.8j),
+                          reference_norm(p1, st.chart.degree))
+    assert len(ade.valid) >= len(idx) - 1 and len(std.valid) >= len(idx) - 1
+    for x in ade.valid:
+        d = np.linalg.norm(std.valid - x, axis=1).min() if len(std.valid) else np.inf
+        assert d <= 1e-6 * (1 + np.linalg.norm(x)) or len(std.valid) < len(idx)
+
+
+def test_heavy_partitions_use_ade_and_light_ones_the_dense_form():
+    heavy = [lam for lam in partitions(8) if uses_ade(default_chart(lam))]
+    assert (3, 2, 1, 1, 1) in heavy and (8,) not in heavy and (4, 4) not in heavy
