@@ -305,7 +305,7 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     units, owners = [], []
     for lam in lams:
         st = starts[lam]
-        nb = max(1, min(jobs, st.count // 8 or 1))
+        nb = max(1, min(2 * jobs, st.count // 8 or 1))  # two pieces per worker: big strata do not finish last alone
         for b in np.array_split(np.arange(st.count), nb):
             if b.size:
                 units.append((st.chart, st.parameters, p1, st.solutions[b], *gammas[lam]))

@@ -271,15 +271,25 @@ class _AdeServer:
 
     def __init__(self):
         self.proc = None
+        self.owner = None
+        self.calls = 0
 
     def call(self, target, start, start_sols, dim, gamma, seed):
         import pickle
         import subprocess
 
+        if self.owner != os.getpid():  # a forked worker: the parent's server is the parent's
+            self.proc, self.owner = None, os.getpid()
+        if self.proc is not None and self.calls >= ADE_RECYCLE:
+            self.proc.stdin.close()  # the ade tracker leaks memory (1.9 GB after a minute of d = 9 work)
+            self.proc.wait()
+            self.proc = None
         if self.proc is None or self.proc.poll() is not None:
+            self.calls = 0
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", "from critlcn.homotopy import _ade_serve; _ade_serve()"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.calls += 1
         try:
             pickle.dump([target, start, start_sols, dim, gamma, seed], self.proc.stdin)
             self.proc.stdin.flush()
@@ -289,5 +299,8 @@ class _AdeServer:
             self.proc = None
             return None
 
+
+#: Calls after which the ade server is replaced by a fresh one.
+ADE_RECYCLE = 40
 
 _ADE = _AdeServer()

@@ -1,26 +1,27 @@
 """Start systems of the stratified solver: the critical system of each
 complex partition ``λ`` at generic complex data with all its valid
-solutions, built by a blackbox solve and monodromy loops, and cached on disk
-(docs/math.md, "Solving: homotopy continuation").
+solutions, built by monodromy and cached on disk (docs/math.md, "Solving:
+homotopy continuation").
 
 A start system is built once by `build_start`: a blackbox solve at generic
 complex data (or one solution made by choosing the data to fit a random
-point) completed by monodromy loops until the number of valid solutions
-reaches the reference ED degree (when known) and stops growing. `get_start`
-reads the cache (``critlcn/data/start_systems/``) or builds and stores it.
+point) completed by monodromy (`_monodromy`) until the number of valid
+solutions reaches the exact count of `critlcn.degrees`. `get_start` reads
+the cache (``critlcn/data/start_systems/``) or builds and stores it.
 
 Start-system cache
 ------------------
-``critlcn/data/start_systems/d{d}_{λ}.json`` (e.g. ``d5_4-1.json``) holds, per partition,
-the chart, generic complex parameters ``p0`` and every valid solution there
-(complex numbers as ``[re, im]`` pairs), with ``format`` (`START_FORMAT`),
-the critlcn version that wrote it, ``degree``, ``partition``, ``unknowns``,
-``count``, ``provenance`` (how completeness was established) and ``sha256``
-(of the canonical JSON of all other fields). `load_start` refuses a file whose
-format, checksum, partition or sizes do not match, or whose solutions do not
-solve its own system; such a file is rebuilt, never used. Rebuild with
-``critlcn systems build --max-degree 8 [--rebuild] [--jobs N]`` (shipped: every
-partition of d ≤ 8).
+``critlcn/data/start_systems/d{d}_{λ}.npz`` (e.g. ``d5_4-1.npz``) holds, per
+partition, the arrays ``mobius`` (the chart's 2x2 matrix,
+`systems.mobius_chart`), ``parameters`` (generic complex ``p0``) and
+``solutions`` (every valid solution there), and ``meta``, JSON text with
+``format`` (`START_FORMAT`), the critlcn version that wrote it, ``degree``,
+``partition``, ``unknowns``, ``count``, ``provenance`` (how completeness was
+established) and ``sha256`` (of the arrays and all other fields).
+`load_start` refuses a file whose format, checksum, partition or sizes do
+not match, or whose solutions do not solve its own system; such a file is
+rebuilt, never used. Rebuild with ``critlcn systems build --max-degree 9
+[--rebuild] [--jobs N]``.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ from critlcn.systems import (
 
 __all__ = [
     "START_FORMAT",
-    "CACHED_MAX_DEGREE",
     "StartSystem",
     "partition_key",
     "cache_dir",
@@ -89,8 +89,6 @@ ROOT_SEPARATION = 1e-7
 #: Version of the start-system file format; files of any other version are rebuilt.
 START_FORMAT = "critlcn-start-system/3"
 
-#: Largest degree whose start systems ship with the package.
-CACHED_MAX_DEGREE = 7
 
 
 @dataclass(frozen=True, eq=False)
@@ -569,13 +567,12 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
 
 
 #: Rough cost of one tracked path at d = 8 (seconds, one core) and its growth
-#: per degree, from the d = 6, 7, 8 benchmarks; used only to tell a user how
-#: long building a start system will take.
-PATH_SECONDS_D8 = 0.07
-PATH_GROWTH = 1.8
-#: Monodromy loops a build typically needs (each tracks every known solution
-#: there and back).
-TYPICAL_LOOPS = 10
+#: per degree (scripts/benchmark_tracking.py), and the paths a monodromy build
+#: tracks per solution (`_monodromy`, measured on the d = 9 build); used only
+#: to tell a user how long building a start system will take.
+PATH_SECONDS_D8 = 0.03
+PATH_GROWTH = 1.5
+PATHS_PER_SOLUTION = 5
 
 
 def build_estimate(partitions, *, jobs: int = 1) -> float:
@@ -591,7 +588,7 @@ def build_estimate(partitions, *, jobs: int = 1) -> float:
     for lam in partitions:
         d = sum(lam)
         per_path = PATH_SECONDS_D8 * PATH_GROWTH ** (d - 8)
-        total += ed_degree(lam) * 2 * TYPICAL_LOOPS * per_path
+        total += ed_degree(lam) * PATHS_PER_SOLUTION * per_path
     return total / max(1, int(jobs))
 
 

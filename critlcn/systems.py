@@ -746,7 +746,18 @@ def _multilinear(chart: Chart) -> _Multilinear:
         w8 = _bombieri(n)
         f = [{(): 1.0 + 0j}] + [{(pos + j,): complex(w8[j + 1])} for j in range(n)]
         chain = [f]
-        if m >= 2:
+        if m >= 2 and n == 1:
+            # one unknown t: f̃^k has coefficients C(k, i) t^i, so powers of t are enough
+            copy = new(f"s{g}_0")
+            fixed.append([(1.0, (copy,)), (-1.0, (pos,))])
+            derived.append((copy, ("copy", pos)))
+            powers = {1: pos}
+            for k in range(2, m + 1):
+                powers[k] = new(f"q{g}_{k}")
+                fixed.append([(1.0, (powers[k],)), (-1.0, tuple(sorted((powers[k - 1], copy))))])
+                derived.append((powers[k], ("tpower", pos, k)))
+                chain.append([{(): 1.0 + 0j}] + [{(powers[i],): complex(comb(k, i))} for i in range(1, k + 1)])
+        elif m >= 2:
             copies = [new(f"s{g}_{j}") for j in range(n)]
             for j, cj in enumerate(copies):
                 fixed.append([(1.0, (cj,)), (-1.0, (pos + j,))])
@@ -761,7 +772,7 @@ def _multilinear(chart: Chart) -> _Multilinear:
                     var.append(v)
                 derived.append((tuple(var), ("power", g, k)))
                 chain.append([{(v,): 1.0 + 0j} for v in var])
-        finals.append(chain[m - 1 + 1 - 1] if m == 1 else chain[m - 1])
+        finals.append(chain[m - 1])
         lowers.append(chain[m - 2] if m >= 2 else [{(): 1.0 + 0j}])
         pos += n
     u = [{(): 1.0 + 0j}]
@@ -803,8 +814,10 @@ def tracking_names(chart: Chart) -> list[str]:
     --------
     >>> tracking_names(mobius_chart((1,), np.eye(2)))
     ['c', 't1', 'w0', 'w1', 'r0', 'r1']
-    >>> tracking_names(mobius_chart((2,), np.eye(2)))[:6]
-    ['c', 't1', 's0_0', 'p0_2_0', 'p0_2_1', 'p0_2_2']
+    >>> tracking_names(mobius_chart((2,), np.eye(2)))[:4]
+    ['c', 't1', 's0_0', 'q0_2']
+    >>> tracking_names(mobius_chart((2, 2), np.eye(2)))[:7]
+    ['c', 't1', 't2', 's0_0', 's0_1', 'p0_2_0', 'p0_2_1']
     """
     return list(_multilinear(chart).names)
 
@@ -829,6 +842,8 @@ def tracking_points(chart: Chart, p, X) -> np.ndarray:
     for target, (kind, *args) in ml.derived:
         if kind == "copy":
             out[:, target] = X[:, args[0]]
+        elif kind == "tpower":
+            out[:, target] = X[:, args[0]] ** args[1]
         else:
             g, k = args
             n = gs[g][1]
