@@ -102,8 +102,8 @@ def well_placed_angle(w, *, steps: int = 24) -> float:
     """
     w = np.asarray(w, dtype=float)
     best, best_score = 0.0, -1.0
-    for theta in np.linspace(0.0, np.pi, steps, endpoint=False):
-        v = rotate_form(w, theta)
+    thetas = np.linspace(0.0, np.pi, steps, endpoint=False)
+    for theta, v in zip(thetas, _rotate_forms(w, thetas)):
         score = min(abs(v[0]), abs(v[-1])) / np.linalg.norm(v)
         if score > best_score:
             best, best_score = theta, score
@@ -163,17 +163,38 @@ def rotate_form(w, theta: float) -> np.ndarray:
     >>> np.round(rotate_form([0.0, 1.0], np.pi / 2), 12)   # y -> X
     array([1., 0.])
     """
+    return _rotate_forms(w, np.array([theta], dtype=float))[0]
+
+
+def _times_linear(term: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rows of ``term`` (T, k) each convolved with its ``(a_t, b_t)``:
+    entry ``i`` is ``term[i] a + term[i − 1] b``, the two products added in
+    the order `numpy.convolve` adds them, so the result is the same."""
+    T, k = term.shape
+    out = np.empty((T, k + 1))
+    out[:, 0] = term[:, 0] * a
+    out[:, k] = term[:, k - 1] * b
+    out[:, 1:k] = term[:, 1:] * a[:, None] + term[:, :-1] * b[:, None]
+    return out
+
+
+def _rotate_forms(w, thetas) -> np.ndarray:
+    """`rotate_form` of ``w`` for every angle of ``thetas`` at once: (T, d + 1)."""
     w = np.asarray(w, dtype=float)
     d = w.size - 1
-    c, s = np.cos(theta), np.sin(theta)
-    out = np.zeros(d + 1)
+    thetas = np.asarray(thetas, dtype=float)
+    # scalar cos and sin, as `rotate_form` always took them (numpy's array
+    # versions may differ in the last bit)
+    c = np.array([np.cos(t) for t in thetas])
+    s = np.array([np.sin(t) for t in thetas])
+    out = np.zeros((thetas.size, d + 1))
     for j, wj in enumerate(w):
         # (c z - s)^(d-j) (s z + c)^j in z = X / Y, highest power first
-        term = np.array([wj])
+        term = np.full((thetas.size, 1), wj)
         for _ in range(d - j):
-            term = convolve(term, [c, -s])
+            term = _times_linear(term, c, -s)
         for _ in range(j):
-            term = convolve(term, [s, c])
+            term = _times_linear(term, s, c)
         out += term
     return out
 

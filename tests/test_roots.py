@@ -74,3 +74,40 @@ def test_the_well_placed_rotation_keeps_the_pattern_and_clears_infinity(pattern)
 def test_zero_form_has_no_roots():
     with pytest.raises(CritlcnError):
         form_roots([0.0, 0.0])
+
+
+def test_batched_rotations_equal_the_one_at_a_time_products_bit_for_bit():
+    """`well_placed_angle` rotates a form by 24 angles at once; the result
+    must be the old one-angle-at-a-time product of linear forms (copied here
+    as the reference), to the last bit, so the chosen angle and the rrmp
+    never change; and it must be the rotated form (checked with numpy's
+    polynomial products)."""
+    from critlcn.roots import _rotate_forms
+
+    def one_at_a_time(w, theta):
+        d = w.size - 1
+        c, s = np.cos(theta), np.sin(theta)
+        out = np.zeros(d + 1)
+        for j, wj in enumerate(w):
+            term = np.array([wj])
+            for _ in range(d - j):
+                term = np.convolve(term, [c, -s])
+            for _ in range(j):
+                term = np.convolve(term, [s, c])
+            out += term
+        return out
+
+    rng = np.random.default_rng(11)
+    thetas = np.linspace(0.0, np.pi, 24, endpoint=False)
+    for d in (0, 1, 2, 5, 8, 9):
+        for _ in range(20):
+            w = rng.normal(size=d + 1) * 10.0 ** rng.uniform(-4, 4)
+            got = _rotate_forms(w, thetas)
+            for t, row in zip(thetas, got):
+                assert np.array_equal(row, one_at_a_time(w, t))
+                assert np.array_equal(rotate_form(w, t), row)
+            t = thetas[5]
+            c, s = np.cos(t), np.sin(t)
+            ref = sum(wj * np.polymul(np.poly1d([c, -s]) ** (d - j), np.poly1d([s, c]) ** j).coeffs[-(d + 1):]
+                      if d else wj * np.ones(1) for j, wj in enumerate(w))
+            assert np.allclose(got[5], np.atleast_1d(ref), rtol=1e-12, atol=1e-12 * np.abs(w).sum())
