@@ -187,15 +187,18 @@ def _rotate_forms(w, thetas) -> np.ndarray:
     # versions may differ in the last bit)
     c = np.array([np.cos(t) for t in thetas])
     s = np.array([np.sin(t) for t in thetas])
-    out = np.zeros((thetas.size, d + 1))
-    for j, wj in enumerate(w):
-        # (c z - s)^(d-j) (s z + c)^j in z = X / Y, highest power first
-        term = np.full((thetas.size, 1), wj)
-        for _ in range(d - j):
-            term = _times_linear(term, c, -s)
-        for _ in range(j):
-            term = _times_linear(term, s, c)
-        out += term
+    T = thetas.size
+    # term j is w_j (c z - s)^(d-j) (s z + c)^j in z = X / Y, highest power
+    # first, multiplied out factor by factor, (c z - s) first: all d + 1
+    # terms and all angles advance together, row (j, t) at index j T + t
+    term = np.repeat(w, T)[:, None]
+    for step in range(d):
+        first = np.repeat(step < d - np.arange(d + 1), T)
+        term = _times_linear(term, np.where(first, np.tile(c, d + 1), np.tile(s, d + 1)),
+                             np.where(first, np.tile(-s, d + 1), np.tile(c, d + 1)))
+    out = np.zeros((T, d + 1))
+    for j in range(d + 1):
+        out += term[j * T:(j + 1) * T]
     return out
 
 
@@ -225,12 +228,18 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
     r = centres.astype(complex).copy()
     norm = np.linalg.norm(coef)
 
-    def model(rr):
-        return convolve(np.array([1.0 + 0j]), *[np.poly(np.full(m, rk)) for rk, m in zip(rr, mult)])
+    def powers(rr):
+        # (z - r_k)^{m_k} for every k, computed once per iterate and shared
+        # by the model and every column of its Jacobian
+        return [np.poly(np.full(m, rk)) for rk, m in zip(rr, mult)]
+
+    def model(rr, pw=None):
+        return convolve(np.array([1.0 + 0j]), *(powers(rr) if pw is None else pw))
 
     best = (r.copy(), np.inf)
     for _ in range(iters):
-        base = model(r)
+        pw = powers(r)
+        base = model(r, pw)
         scale = np.vdot(base, coef) / np.vdot(base, base)
         res = scale * base - coef
         rel = np.linalg.norm(res) / norm
@@ -240,7 +249,7 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
             break
         cols = [base]
         for k, (rk, m) in enumerate(zip(r, mult)):
-            others = [np.poly(np.full(mm, rr)) for i, (rr, mm) in enumerate(zip(r, mult)) if i != k]
+            others = [p for i, p in enumerate(pw) if i != k]
             part = convolve(np.array([1.0 + 0j]), *others)
             dk = -m * convolve(np.poly(np.full(m - 1, rk)) if m > 1 else np.array([1.0 + 0j]), part)
             cols.append(scale * np.concatenate([np.zeros(base.size - dk.size), dk]))
