@@ -25,7 +25,7 @@ from critlcn.architecture import Architecture
 from critlcn.certify import certify_stratum
 from critlcn.endpoints import random_gamma, repair_paths
 from critlcn.errors import CritlcnError
-from critlcn.parallel import Progress, pmap
+from critlcn.parallel import Progress, pmap, single_threaded_blas
 from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.scaling import normalise
 from critlcn.seeds import generator
@@ -143,6 +143,7 @@ def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries:
                              out.retracked)
 
 
+@single_threaded_blas()
 def solve_partition(start: StartSystem, p1, rng: np.random.Generator, *, jobs: int = 1) -> PartitionSolution:
     """All valid solutions of ``λ``'s critical system at parameters ``p1`` by
     the coefficient-parameter homotopy from ``start``.
@@ -240,6 +241,7 @@ def _stderr(line: str) -> None:
     sys.stderr.flush()
 
 
+@single_threaded_blas()  # many small products: see critlcn.parallel.single_threaded_blas
 def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, seed: int = 0, jobs: int = 1,
           cache: str | None = None, scheduler: str | None = None, progress: bool | None = False,
           notify=_stderr) -> SolveResult:

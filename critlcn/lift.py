@@ -37,7 +37,7 @@ from critlcn.compatibility import count_assignments, labelled_assignments, patte
 from critlcn.convolution import convolve
 from critlcn.errors import CritlcnError
 from critlcn.landscape import classify_hessian, gradient_scale, parameter_gradient, parameter_hessian, scaling_directions
-from critlcn.parallel import pmap
+from critlcn.parallel import pmap, single_threaded_blas
 from critlcn.results import (
     CriticalPoint,
     HessianType,
@@ -287,6 +287,7 @@ def _lift_unit(args):
         return f"factoring failed: {err}"
 
 
+@single_threaded_blas()
 def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, rel_tol: float = 1e-9,
          jobs: int = 1, scheduler: str | None = None) -> LiftResult:
     """Lift every real critical point (objects with ``rrmp``, ``partition``,
