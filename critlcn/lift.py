@@ -380,7 +380,7 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     todo = [i for i, r in enumerate(rrmps) if count_assignments(r, arch) > 0]
     unit_filters = [np.ldexp(np.asarray(p.filter, dtype=float), -scale.filter_exponent) for p in points]
     # a few chunks per process: each shares one _Lifter and one pickling round trip
-    chunks = [c for c in np.array_split(np.arange(len(todo)), min(len(todo), 4 * max(1, jobs))) if c.size]
+    chunks = [c for c in np.array_split(np.arange(len(todo)), max(1, min(len(todo), 4 * max(1, jobs)))) if c.size]
     units = [(arch, loss, [(rrmps[todo[k]], unit_filters[todo[k]]) for k in c], init) for c in chunks]
     done = dict(zip(todo, itertools.chain.from_iterable(pmap(_lift_unit, units, jobs=jobs, scheduler=scheduler))))
     unit_loss = 2.0 ** -scale.loss_exponent
