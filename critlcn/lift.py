@@ -30,7 +30,6 @@ import types
 from typing import Iterable, Sequence
 
 import numpy as np
-from scipy.optimize import brentq
 
 from critlcn.architecture import Architecture
 from critlcn.compatibility import count_assignments, labelled_assignments, pattern_string
@@ -165,6 +164,8 @@ def scale_to_invariants(filters: Sequence, delta) -> tuple[np.ndarray, ...]:
     >>> np.round(invariants(fs), 12), np.round(end_to_end(fs), 12)
     (array([0., 3.]), array([2., 2.]))
     """
+    from scipy.optimize import brentq  # here: scipy.optimize takes ~0.5 s to import
+
     fs = [np.asarray(f, dtype=float) for f in filters]
     delta = np.asarray(delta, dtype=float)
     if delta.shape != (len(fs),):

@@ -141,13 +141,23 @@ def versions(*, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
     ['critlcn', 'python', 'numpy', 'scipy', 'sympy', 'networkx', 'phcpy', 'python-flint', 'click']
     """
     import importlib
-
-    import flint
-    import networkx
-    import scipy
-    import sympy
+    import sys
 
     from critlcn import __version__
+
+    def module_version(module: str, distribution: str) -> str:
+        # the module's own __version__ when it is loaded; else its
+        # distribution's metadata, which names the same version without
+        # importing it (sympy and networkx take ~0.6 s to import, and a
+        # solve needs neither); the import only when there is no metadata
+        if module not in sys.modules:
+            try:
+                return version(distribution)
+            except PackageNotFoundError:
+                pass
+        return str(importlib.import_module(module).__version__)
+
+    from importlib.metadata import PackageNotFoundError, version
 
     try:
         from critlcn.homotopy import phcpy_version
@@ -156,9 +166,9 @@ def versions(*, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
     except Exception:  # a report still renders without PHCpack
         phc = "unavailable"
     out = [("critlcn", __version__), ("python", platform.python_version()), ("numpy", np.__version__),
-           ("scipy", scipy.__version__), ("sympy", sympy.__version__), ("networkx", networkx.__version__),
-           ("phcpy", phc), ("python-flint", flint.__version__)]
-    from importlib.metadata import PackageNotFoundError, version
+           ("scipy", module_version("scipy", "scipy")), ("sympy", module_version("sympy", "sympy")),
+           ("networkx", module_version("networkx", "networkx")), ("phcpy", phc),
+           ("python-flint", module_version("flint", "python-flint"))]
 
     for name in extra:
         try:  # distribution metadata: click 9 drops its __version__ attribute
