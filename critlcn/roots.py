@@ -221,6 +221,22 @@ def closest_pair(centres) -> tuple[float, int, int]:
     return best
 
 
+def _root_powers(rk, m: int) -> tuple:
+    """``(np.poly(np.full(m, rk)), np.poly(np.full(m − 1, rk)))`` (``m ≥ 1``;
+    the second ``None`` for ``m = 1``) from one chain of the products numpy
+    forms: ``(z − r_k)^m`` and ``(z − r_k)^{m−1}``, real (as numpy makes
+    them) when ``r_k`` is its own conjugate."""
+    zero = np.complex128(rk)
+    factor = np.array([1, -zero], dtype=complex)
+    a, below = np.ones((1,), dtype=complex), None
+    for _ in range(m):
+        below = a
+        a = np.convolve(a, factor, mode="full")
+    if zero == zero.conjugate():
+        a, below = a.real.copy(), below.real.copy()
+    return a, (below if m > 1 else None)
+
+
 def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12):
     """Gauss-Newton fit of ``a · Π (z - r_k)^{m_k}`` to ``coef``; returns the
     refined centres and the relative residual."""
@@ -229,17 +245,18 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
     norm = np.linalg.norm(coef)
 
     def powers(rr):
-        # (z - r_k)^{m_k} for every k, computed once per iterate and shared
-        # by the model and every column of its Jacobian
-        return [np.poly(np.full(m, rk)) for rk, m in zip(rr, mult)]
+        # (z - r_k)^{m_k} and (z - r_k)^{m_k - 1} for every k, computed once
+        # per iterate and shared by the model and every column of its Jacobian
+        return [_root_powers(rk, m) for rk, m in zip(rr, mult)]
 
     def model(rr, pw=None):
-        return convolve(np.array([1.0 + 0j]), *(powers(rr) if pw is None else pw))
+        return convolve(np.array([1.0 + 0j]), *[p for p, _ in (powers(rr) if pw is None else pw)])
 
     best = (r.copy(), np.inf)
     for _ in range(iters):
-        pw = powers(r)
-        base = model(r, pw)
+        both = powers(r)
+        pw = [p for p, _ in both]
+        base = model(r, both)
         scale = np.vdot(base, coef) / np.vdot(base, base)
         res = scale * base - coef
         rel = np.linalg.norm(res) / norm
@@ -251,7 +268,7 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
         for k, (rk, m) in enumerate(zip(r, mult)):
             others = [p for i, p in enumerate(pw) if i != k]
             part = convolve(np.array([1.0 + 0j]), *others)
-            dk = -m * convolve(np.poly(np.full(m - 1, rk)) if m > 1 else np.array([1.0 + 0j]), part)
+            dk = -m * convolve(both[k][1] if m > 1 else np.array([1.0 + 0j]), part)
             cols.append(scale * np.concatenate([np.zeros(base.size - dk.size), dk]))
         jac = np.stack(cols, axis=1)
         step, *_ = np.linalg.lstsq(jac, -res, rcond=None)

@@ -111,3 +111,23 @@ def test_batched_rotations_equal_the_one_at_a_time_products_bit_for_bit():
             ref = sum(wj * np.polymul(np.poly1d([c, -s]) ** (d - j), np.poly1d([s, c]) ** j).coeffs[-(d + 1):]
                       if d else wj * np.ones(1) for j, wj in enumerate(w))
             assert np.allclose(got[5], np.atleast_1d(ref), rtol=1e-12, atol=1e-12 * np.abs(w).sum())
+
+
+def test_root_powers_are_numpys_poly_bit_for_bit():
+    """`_fit` builds (z − r)^m and (z − r)^(m−1) in one chain; they must be
+    what numpy.poly gives (dtype too: real for a real r)."""
+    from critlcn.roots import _root_powers
+
+    rng = np.random.default_rng(2)
+    centres = [1.5 + 0j, complex(-0.3, -0.0), 0.2 + 0.7j, -2 - 1e-9j, complex(np.nan, 0.0), 0j]
+    centres += list(rng.normal(size=6) + 1j * rng.normal(size=6) * (rng.random(6) < 0.5))
+    for rk in centres:
+        for m in range(1, 6):
+            top, below = _root_powers(np.complex128(rk), m)
+            want = np.poly(np.full(m, np.complex128(rk)))
+            assert top.dtype == want.dtype and np.array_equal(top, want, equal_nan=True)
+            if m > 1:
+                want = np.poly(np.full(m - 1, np.complex128(rk)))
+                assert below.dtype == want.dtype and np.array_equal(below, want, equal_nan=True)
+            else:
+                assert below is None
