@@ -28,10 +28,14 @@ def _openblas_threads():
     None (another BLAS, or no ``/proc/self/maps``: nothing to limit)."""
     import ctypes
 
+    import numpy  # noqa: F401  (loads its BLAS, so that it is in the maps below)
+
     try:
         with open("/proc/self/maps") as maps:
+            # scipy-openblas wheels (libscipy_openblas64_…so) and Debian's
+            # /usr/lib/…/openblas-pthread/libblas.so.3 alike
             paths = sorted({line.split()[-1] for line in maps
-                            if "/" in line and "openblas" in os.path.basename(line.split()[-1]).lower()})
+                            if "/" in line and "openblas" in line.split()[-1].lower()})
     except OSError:
         return None
     for path in paths:
