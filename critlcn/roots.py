@@ -82,8 +82,27 @@ def form_roots(w) -> np.ndarray:
     if not (n > 0 and np.isfinite(n)):
         raise CritlcnError("cannot find the roots of a zero or non-finite form")
     lead = np.flatnonzero(np.abs(w) > LEADING_ZERO * n)[0]
-    finite = np.roots(w[lead:]).astype(complex) if w.size - lead > 1 else np.zeros(0, complex)
+    finite = _poly_roots(w[lead:]).astype(complex) if w.size - lead > 1 else np.zeros(0, complex)
     return np.concatenate([finite, np.full(lead, np.inf, dtype=complex)])
+
+
+def _poly_roots(p: np.ndarray) -> np.ndarray:
+    """`numpy.roots` of a 1-D float or complex array, by its own steps
+    (eigenvalues of the same companion matrix) without its generic input
+    handling: it runs once per factor of every end point."""
+    nz = np.flatnonzero(p)
+    if nz.size == 0:
+        return np.array([])
+    trailing = p.size - int(nz[-1]) - 1
+    p = p[int(nz[0]):int(nz[-1]) + 1]
+    N = p.size
+    if N > 1:
+        A = np.diag(np.ones((N - 2,), p.dtype), -1)
+        A[0, :] = -p[1:] / p[0]
+        roots = np.linalg.eigvals(A)
+    else:
+        roots = np.array([])
+    return np.concatenate([roots, np.zeros(trailing, roots.dtype)]) if trailing else roots
 
 
 def well_placed_angle(w, *, steps: int = 24) -> float:

@@ -131,3 +131,21 @@ def test_root_powers_are_numpys_poly_bit_for_bit():
                 assert below.dtype == want.dtype and np.array_equal(below, want, equal_nan=True)
             else:
                 assert below is None
+
+
+def test_polynomial_roots_are_numpys_bit_for_bit():
+    """`form_roots` finds the finite roots with `_poly_roots`, numpy.roots'
+    own steps; they must be numpy.roots' results exactly (real and complex
+    coefficients, zero leading and trailing coefficients, degree 0 and 1)."""
+    from critlcn.roots import _poly_roots
+
+    rng = np.random.default_rng(9)
+    cases = [np.array([2.0]), np.array([1.0, -3.0]), np.array([0.0, 1.0, 2.0, 0.0, 0.0]), np.zeros(3),
+             np.array([1.0, 0.0, 0.0]), np.array([1j, 2.0, 0.0])]
+    for d in range(1, 10):
+        for _ in range(10):
+            cases.append(rng.normal(size=d + 1))
+            cases.append(rng.normal(size=d + 1) + 1j * rng.normal(size=d + 1))
+    for p in cases:
+        got, want = _poly_roots(p), np.roots(p)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
