@@ -25,7 +25,7 @@ from critlcn.architecture import Architecture
 from critlcn.certify import certify_stratum
 from critlcn.endpoints import random_gamma, repair_paths
 from critlcn.errors import CritlcnError
-from critlcn.parallel import Progress, pmap
+from critlcn.parallel import Background, Progress, pmap, single_threaded_blas
 from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.scaling import normalise
 from critlcn.seeds import generator
@@ -143,6 +143,7 @@ def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries:
                              out.retracked)
 
 
+@single_threaded_blas()
 def solve_partition(start: StartSystem, p1, rng: np.random.Generator, *, jobs: int = 1) -> PartitionSolution:
     """All valid solutions of ``λ``'s critical system at parameters ``p1`` by
     the coefficient-parameter homotopy from ``start``.
@@ -190,9 +191,12 @@ def needed_partitions(arch: Architecture, *, all_strata: bool = False) -> dict[t
     return {lam: tuple(out[lam]) for lam in sorted(out, key=order.get)}
 
 
-def _certify_unit(args):
-    chart, Q, b, points = args
-    return certify_stratum(chart, Q, b, points)
+def _prove_unit(args):
+    """Certificates of a stratum's solutions and its real points (both
+    depend on that stratum alone)."""
+    arch, unit, sol = args
+    cert = certify_stratum(sol.chart, unit.Q, unit.b, sol.solutions)
+    return cert, _real_points(arch, unit, sol, cert)
 
 
 def _real_points(arch: Architecture, loss, sol: PartitionSolution, cert=None) -> list[CriticalPoint]:
@@ -240,6 +244,7 @@ def _stderr(line: str) -> None:
     sys.stderr.flush()
 
 
+@single_threaded_blas()  # many small products: see critlcn.parallel.single_threaded_blas
 def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, seed: int = 0, jobs: int = 1,
           cache: str | None = None, scheduler: str | None = None, progress: bool | None = False,
           notify=_stderr) -> SolveResult:
@@ -313,20 +318,23 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     bar = Progress("tracking", total=len(units), enabled=None if progress is None else bool(progress))
     raws = _pmap(_track_unit, units, jobs, scheduler, progress=lambda raw: bar.advance(paths=len(raw)))
     sols = {}
-    for lam in lams:
-        parts = [r for r, o in zip(raws, owners) if o == lam]
-        raw = np.concatenate(parts) if parts else np.zeros((0, starts[lam].chart.unknowns), complex)
-        sols[lam] = _finish_partition(starts[lam], p1, raw, rng, gammas[lam][0])
     # interval proofs (critlcn.certify) for the data as given: floats are exact,
     # and so is the normalisation (powers of two), so proofs for the unit loss
-    # are proofs for the user's
-    certs = _pmap(_certify_unit, [(sols[lam].chart, unit.Q, unit.b, sols[lam].solutions) for lam in lams],
-                  jobs, scheduler)
+    # are proofs for the user's. With local workers a stratum is certified,
+    # and its real points classified, while the next ones are refined (the
+    # strata are independent).
+    with Background(_prove_unit, jobs, scheduler) as proofs:
+        for lam in lams:
+            parts = [r for r, o in zip(raws, owners) if o == lam]
+            raw = np.concatenate(parts) if parts else np.zeros((0, starts[lam].chart.unknowns), complex)
+            sols[lam] = _finish_partition(starts[lam], p1, raw, rng, gammas[lam][0])
+            proofs.submit((arch, unit, sols[lam]))
+        proved = proofs.results()
     strata, points = [], []
-    for lam, cert in zip(lams, certs):
+    for lam, (cert, unit_real) in zip(lams, proved):
         sol = sols[lam]
         real = [replace(p, filter=tuple(float(v) for v in scale.filter(p.filter)), loss=scale.loss(p.loss))
-                for p in _real_points(arch, unit, sol, cert)]
+                for p in unit_real]
         points.extend(real)
         strata.append(StratumStats(lam, need[lam], sol.paths_tracked, len(sol.solutions), reference_ed_degree(lam),
                                    len(real), sol.spurious, sol.failed, certified=cert.distinct))

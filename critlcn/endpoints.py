@@ -83,6 +83,57 @@ def _same(x, y) -> bool:
     return np.linalg.norm(x - y) <= DUPLICATE * (1 + np.linalg.norm(x))
 
 
+#: Relative slack of the vectorised pre-selection in `_Pool`: the batched
+#: distances round differently from `_same`'s (by a few ulps), so every point
+#: within ``DUPLICATE (1 + ‖x‖) (1 + _SLACK)`` is re-checked with `_same`
+#: itself, and `_same` alone decides.
+_SLACK = 1e-6
+
+
+class _Pool:
+    """Points kept so far (the good end points of `repair_paths`), with a fast
+    "which of them is ``_same`` as ``x``".
+
+    The distances to all kept points are computed in one numpy call; only
+    the few within a slightly enlarged radius are then judged by `_same`, so
+    the answers are exactly those of ``[j for j in kept if _same(x, P[j])]``
+    at O(kept) numpy work instead of O(kept) Python calls.
+    """
+
+    def __init__(self, n: int, points=()):
+        self._P = np.empty((max(8, len(points)), n), dtype=complex)
+        self._alive = np.zeros(self._P.shape[0], dtype=bool)
+        self._key: list = []
+        self.size = 0
+        for x in points:
+            self.add(x, None)
+
+    def add(self, x, key) -> None:
+        if self.size == self._P.shape[0]:
+            self._P = np.concatenate([self._P, np.empty_like(self._P)])
+            self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
+        self._P[self.size] = x
+        self._alive[self.size] = True
+        self._key.append(key)
+        self.size += 1
+
+    def remove(self, slot: int) -> None:
+        self._alive[slot] = False
+
+    def same(self, x) -> list[int]:
+        """Slots (in insertion order) of the live points ``y`` with ``_same(x, y)``."""
+        if not self.size:
+            return []
+        with np.errstate(all="ignore"):
+            d = np.linalg.norm(self._P[:self.size] - x, axis=1)
+            near = np.flatnonzero(self._alive[:self.size]
+                                  & ~(d > DUPLICATE * (1 + np.linalg.norm(x)) * (1 + _SLACK)))
+        return [int(j) for j in near if _same(x, self._P[j])]
+
+    def key(self, slot: int):
+        return self._key[slot]
+
+
 def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], bool] | None = None,
                        known=None) -> Endpoints:
     """Refine ``points`` with Newton's method and sort them into valid,
@@ -223,16 +274,20 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
         ends = classify(points)
         good: dict[int, np.ndarray] = {}
         bad: dict[int, str] = {}
+        slots = _Pool(n)  # the points of `good`, in its order
         for i, (x, status) in enumerate(zip(ends.points, ends.status)):
             if status in (EndpointStatus.VALID, EndpointStatus.DUPLICATE):
-                clash = [j for j, y in good.items() if _same(x, y)]
+                clash = slots.same(x)
                 if clash:
-                    for j in clash:
+                    for slot in clash:
+                        j = slots.key(slot)
+                        slots.remove(slot)
                         del good[j]
                         bad[j] = EndpointStatus.FAILED
                     bad[i] = EndpointStatus.FAILED
                 else:
                     good[i] = x
+                    slots.add(x, i)
             else:
                 bad[i] = status
         return good, bad

@@ -30,14 +30,13 @@ import types
 from typing import Iterable, Sequence
 
 import numpy as np
-from scipy.optimize import brentq
 
 from critlcn.architecture import Architecture
 from critlcn.compatibility import count_assignments, labelled_assignments, pattern_string
-from critlcn.convolution import convolve
+from critlcn.convolution import all_but_one, convolve, end_to_end
 from critlcn.errors import CritlcnError
-from critlcn.landscape import classify_hessian, gradient_scale, parameter_gradient, parameter_hessian, scaling_directions
-from critlcn.parallel import pmap
+from critlcn.landscape import classify_hessian, parameter_hessian, scaling_directions
+from critlcn.parallel import pmap, single_threaded_blas
 from critlcn.results import (
     CriticalPoint,
     HessianType,
@@ -89,15 +88,34 @@ def layer_filters(fact: Factorisation, assignment: Sequence[Sequence[int]], arch
     >>> bool(np.isclose(np.linalg.norm(fs[0]), np.linalg.norm(fs[1])))
     True
     """
-    layers = [np.array([1.0]) for _ in arch.k]
-    for fac, subset in zip(fact.factors, assignment):
+    return balanced(_layer_products(fact, assignment, arch))
+
+
+def _layer_products(fact: Factorisation, assignment, arch: Architecture, cache: dict | None = None) -> list:
+    """The unbalanced layer filters of `layer_filters`; ``cache`` (one per
+    factorisation) keeps each layer's product of factors, which recurs
+    across assignments (each layer multiplies its factors in index order, so
+    a cached product is the same array)."""
+    holds: list[list[int]] = [[] for _ in arch.k]
+    for fac, subset in enumerate(assignment):
         for b in subset:
-            layers[b] = convolve(layers[b], fac)
+            holds[b].append(fac)
+    layers = []
+    for held in holds:
+        key = tuple(held)
+        f = None if cache is None else cache.get(key)
+        if f is None:
+            f = np.array([1.0])
+            for fac in held:
+                f = convolve(f, fact.factors[fac])
+            if cache is not None:
+                cache[key] = f
+        layers.append(f)
     for i, (f, ki) in enumerate(zip(layers, arch.k)):
         if f.size != ki:
             raise CritlcnError(f"assignment fills layer {i + 1} to size {f.size}, not k_{i + 1} = {ki}")
     layers[0] = layers[0] * fact.scale
-    return balanced(layers)
+    return layers
 
 
 def balanced(filters: Sequence) -> tuple[np.ndarray, ...]:
@@ -146,6 +164,8 @@ def scale_to_invariants(filters: Sequence, delta) -> tuple[np.ndarray, ...]:
     >>> np.round(invariants(fs), 12), np.round(end_to_end(fs), 12)
     (array([0., 3.]), array([2., 2.]))
     """
+    from scipy.optimize import brentq  # here: scipy.optimize takes ~0.5 s to import
+
     fs = [np.asarray(f, dtype=float) for f in filters]
     delta = np.asarray(delta, dtype=float)
     if delta.shape != (len(fs),):
@@ -193,31 +213,58 @@ def sign_variants(layers: int) -> tuple[tuple[int, ...], ...]:
 # the lifting pipeline
 
 
-def _parameter_point(loss, arch: Architecture, r: RRMP, assignment, filters, signs, fn_loss,
-                     hessian=None) -> ParameterPoint:
-    """``hessian``: the (type, negatives, eigenvalues) of an equivalent point,
-    reused instead of recomputed."""
-    fs = [np.asarray(f, dtype=float) for f in filters]
-    grads = parameter_gradient(loss, fs)
-    gnorm = float(np.sqrt(sum(float(np.dot(g, g)) for g in grads)))
-    scale = gradient_scale(loss, fs)
-    kind, neg, eig = hessian if hessian is not None else classify_hessian(parameter_hessian(loss, fs),
-                                                                          scaling_directions(fs))
-    return ParameterPoint(
-        pattern=pattern_string(r, assignment, arch.layers),
-        assignment=tuple(tuple(int(x) for x in s) for s in assignment),
-        filters=tuple(tuple(float(x) for x in f) for f in fs),
-        gradient_norm=gnorm,
-        gradient_scale=float(scale),
-        type=kind,
-        negative_eigenvalues=neg,
-        eigenvalues=tuple(float(x) for x in eig),
-        loss=float(fn_loss),
-        signs=signs,
-    )
+class _Lifter:
+    """What every parameter point of one lifting shares: the loss's ``Q``,
+    ``b`` and their norms, and per rrmp the labelled assignments and their
+    pattern strings (the same for every point of that rrmp)."""
+
+    def __init__(self, loss, arch: Architecture):
+        self.loss, self.arch = loss, arch
+        self.Q = np.asarray(loss.Q, dtype=float)
+        self.b = np.asarray(loss.b, dtype=float)
+        # the factors of `critlcn.landscape.gradient_scale`, computed once
+        self.q_norm = np.linalg.norm(self.Q, 2)
+        self.b_norm = np.linalg.norm(self.b)
+        self._assignments: dict[RRMP, tuple] = {}
+
+    def assignments(self, r: RRMP) -> tuple:
+        """``(assignment, pattern string)`` for every labelled assignment of ``r``."""
+        if r not in self._assignments:
+            self._assignments[r] = tuple((a, pattern_string(r, a, self.arch.layers))
+                                         for a in labelled_assignments(r, self.arch))
+        return self._assignments[r]
+
+    def point(self, pattern: str, assignment, filters, signs, fn_loss, hessian=None) -> ParameterPoint:
+        """The parameter point ``filters``: gradient (`parameter_gradient`),
+        its scale (`gradient_scale`) and the Hessian type, by the same
+        operations as those functions, sharing the end-to-end filter and the
+        all-but-one products between them. ``hessian``: the (type,
+        negatives, eigenvalues) of an equivalent point, reused instead of
+        recomputed."""
+        fs = [np.asarray(f, dtype=float) for f in filters]
+        w = end_to_end(fs)
+        others = all_but_one(fs)
+        g = 2 * (self.Q @ w - self.b)
+        grads = [np.correlate(g, u, "valid") for u in others]
+        gnorm = float(np.sqrt(sum(float(np.dot(x, x)) for x in grads)))
+        scale = float(2 * (self.q_norm * np.linalg.norm(w) + self.b_norm) * max(np.linalg.norm(u) for u in others))
+        kind, neg, eig = hessian if hessian is not None else classify_hessian(parameter_hessian(self.loss, fs),
+                                                                              scaling_directions(fs))
+        return ParameterPoint(
+            pattern=pattern,
+            assignment=tuple(tuple(int(x) for x in s) for s in assignment),
+            filters=tuple(tuple(f.tolist()) for f in fs),
+            gradient_norm=gnorm,
+            gradient_scale=scale,
+            type=kind,
+            negative_eigenvalues=neg,
+            eigenvalues=tuple(np.asarray(eig, dtype=float).tolist()),
+            loss=float(fn_loss),
+            signs=signs,
+        )
 
 
-def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None) -> tuple[ParameterPoint, ...]:
+def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, _lifter=None) -> tuple[ParameterPoint, ...]:
     """Every parameter point above the real critical filter ``w`` of rrmp ``r``:
     one per labelled compatible assignment, balanced, or scaled to the
     invariants of ``init`` (filters ``w_1 … w_L``).
@@ -238,14 +285,16 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None) -> tuple[Para
     w = np.asarray(w, dtype=float)
     if count_assignments(r, arch) == 0:
         raise CritlcnError(f"rrmp {r} is incompatible with {arch.label()}")
+    lifter = _lifter if _lifter is not None else _Lifter(loss, arch)
     fact = factor_form(w, r)
     w_loss = float(loss.value(w))
     delta = None if init is None else invariants(init)
     signs = sign_variants(arch.layers) if init is not None else ()
     out = []
     seen: dict[tuple, tuple] = {}
-    for assignment in labelled_assignments(r, arch):
-        fs = layer_filters(fact, assignment, arch)
+    products: dict[tuple, np.ndarray] = {}
+    for assignment, pattern in lifter.assignments(r):
+        fs = balanced(_layer_products(fact, assignment, arch, products))
         if delta is not None:
             fs = scale_to_invariants(fs, delta)
         # Stride one: convolution commutes, so swapping two layers of one size
@@ -254,7 +303,7 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None) -> tuple[Para
         # keeps its spectrum. Balanced points of one orbit are such images; the
         # invariants of --init are not permutation-invariant, so no reuse there.
         key = _orbit_key(assignment, arch) if delta is None else None
-        point = _parameter_point(loss, arch, r, assignment, fs, signs, w_loss, seen.get(key))
+        point = lifter.point(pattern, assignment, fs, signs, w_loss, seen.get(key))
         if key is not None:
             seen.setdefault(key, (point.type, point.negative_eigenvalues, np.array(point.eigenvalues)))
         out.append(point)
@@ -280,13 +329,20 @@ def _incompatible_reason(r: RRMP, arch: Architecture) -> str:
 
 
 def _lift_unit(args):
-    arch, loss, r, w, init = args
-    try:
-        return lift_point(arch, loss, r, w, init=init)
-    except CritlcnError as err:
-        return f"factoring failed: {err}"
+    """`lift_point` for each ``(rrmp, filter)`` of a chunk, with one `_Lifter`;
+    a point that cannot be factored gives the reason instead."""
+    arch, loss, items, init = args
+    lifter = _Lifter(loss, arch)
+    out = []
+    for r, w in items:
+        try:
+            out.append(lift_point(arch, loss, r, w, init=init, _lifter=lifter))
+        except CritlcnError as err:
+            out.append(f"factoring failed: {err}")
+    return out
 
 
+@single_threaded_blas()
 def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, rel_tol: float = 1e-9,
          jobs: int = 1, scheduler: str | None = None) -> LiftResult:
     """Lift every real critical point (objects with ``rrmp``, ``partition``,
@@ -324,8 +380,10 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     rrmps = [p.rrmp if isinstance(p.rrmp, RRMP) else RRMP.parse(str(p.rrmp)) for p in points]
     todo = [i for i, r in enumerate(rrmps) if count_assignments(r, arch) > 0]
     unit_filters = [np.ldexp(np.asarray(p.filter, dtype=float), -scale.filter_exponent) for p in points]
-    done = dict(zip(todo, pmap(_lift_unit, [(arch, loss, rrmps[i], unit_filters[i], init) for i in todo],
-                               jobs=jobs, scheduler=scheduler)))
+    # a few chunks per process: each shares one _Lifter and one pickling round trip
+    chunks = [c for c in np.array_split(np.arange(len(todo)), max(1, min(len(todo), 4 * max(1, jobs)))) if c.size]
+    units = [(arch, loss, [(rrmps[todo[k]], unit_filters[todo[k]]) for k in c], init) for c in chunks]
+    done = dict(zip(todo, itertools.chain.from_iterable(pmap(_lift_unit, units, jobs=jobs, scheduler=scheduler))))
     unit_loss = 2.0 ** -scale.loss_exponent
     done = {i: v if isinstance(v, str) else tuple(
         dataclasses.replace(q, filters=tuple(tuple(float(x) * u for x in f) for f in q.filters),

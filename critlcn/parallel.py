@@ -8,7 +8,10 @@ back in input order either way, so serial, pooled and Dask runs agree.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import multiprocessing as mp
+import os
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -16,7 +19,70 @@ from typing import Callable, Iterable, Sequence
 
 from critlcn.errors import CritlcnError
 
-__all__ = ["pmap", "Progress", "check_scheduler_address"]
+__all__ = ["pmap", "Background", "Progress", "check_scheduler_address", "single_threaded_blas"]
+
+
+@functools.lru_cache(maxsize=1)
+def _openblas_threads():
+    """``(get, set)`` for the thread count of the OpenBLAS numpy loaded, or
+    None (another BLAS, or no ``/proc/self/maps``: nothing to limit)."""
+    import ctypes
+
+    import numpy  # noqa: F401  (loads its BLAS, so that it is in the maps below)
+
+    try:
+        with open("/proc/self/maps") as maps:
+            # scipy-openblas wheels (libscipy_openblas64_…so) and Debian's
+            # /usr/lib/…/openblas-pthread/libblas.so.3 alike
+            paths = sorted({line.split()[-1] for line in maps
+                            if "/" in line and "openblas" in line.split()[-1].lower()})
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"),
+                               ("openblas", "")):
+            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                get.restype, put.argtypes = ctypes.c_int, [ctypes.c_int]
+                return get, put
+    return None
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Run the enclosed numpy code with one OpenBLAS thread (restored after).
+
+    The solver's linear algebra is many small products (a few hundred points
+    times tens of monomials) where OpenBLAS's threads cost more to wake than
+    they save, and far more when the cores are busy with tracking processes
+    or other work (Newton refinement at d = 8: 36 s with two threads on a
+    loaded machine, 4.6 s with one). critlcn parallelises over processes
+    (``--jobs``) instead. Rounding in a threaded product may differ in the
+    last bit from a one-threaded one, as it does between machines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with single_threaded_blas():
+    ...     float(np.ones((50, 50)) @ np.ones(50) @ np.ones(50))
+    2500.0
+    """
+    ctl = _openblas_threads()
+    if ctl is None:
+        yield
+        return
+    get, put = ctl
+    before = get()
+    put(1)
+    try:
+        yield
+    finally:
+        put(before)
 
 
 class Progress:
@@ -78,6 +144,52 @@ def pmap(func: Callable, items: Iterable, jobs: int = 1, scheduler: str | None =
             out[futures[fut]] = fut.result()
             tick(out[futures[fut]])
     return out
+
+
+class Background:
+    """``func`` applied to items as the caller produces them: in a local pool
+    of ``jobs`` processes that works while the caller goes on (``jobs > 1``),
+    else all at once by `pmap` when the results are asked for (serially, or
+    on the Dask cluster at ``scheduler``). Results come in submission order.
+
+    Use as a context manager, so that the pool is shut down on errors.
+
+    Examples
+    --------
+    >>> with Background(abs, jobs=2) as bg:
+    ...     for x in (-1, 2, -3):
+    ...         bg.submit(x)
+    ...     bg.results()
+    [1, 2, 3]
+    """
+
+    def __init__(self, func: Callable, jobs: int = 1, scheduler: str | None = None):
+        self.func, self.jobs, self.scheduler = func, jobs, scheduler
+        self._items: list = []
+        self._futures: list = []
+        self._pool = (ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
+                      if jobs > 1 and not scheduler else None)
+
+    def submit(self, item) -> None:
+        """Queue ``func(item)``."""
+        if self._pool is not None:
+            self._futures.append(self._pool.submit(self.func, item))
+        else:
+            self._items.append(item)
+
+    def results(self) -> list:
+        """``[func(item) for item in submitted]``, waiting for the pool."""
+        if self._pool is None:
+            return pmap(self.func, self._items, jobs=self.jobs, scheduler=self.scheduler)
+        return [f.result() for f in self._futures]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        return False
 
 
 #: Seconds to wait for a Dask scheduler to answer, and then for a worker to join.

@@ -205,6 +205,10 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str
     raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(TABLE_FORMATS)} or json")
 
 
+#: Leaves `json_safe` keeps as they are.
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def json_safe(payload: Any) -> tuple[Any, int]:
     """``(copy, n)``: ``payload`` with every non-finite float (NaN, ±∞)
     replaced by ``None``, and how many were replaced: JSON has no such
@@ -219,6 +223,9 @@ def json_safe(payload: Any) -> tuple[Any, int]:
 
     def walk(x):
         nonlocal count
+        kind = type(x)
+        if kind in _PLAIN:  # most leaves, decided before the checks below
+            return x
         if isinstance(x, float) or (hasattr(x, "dtype") and getattr(x, "ndim", 1) == 0
                                     and getattr(x.dtype, "kind", "") == "f"):
             x = float(x)

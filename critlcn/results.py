@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 import platform
 from dataclasses import dataclass, field
@@ -85,6 +86,22 @@ class Scaling(_Status):
     INVARIANTS = "invariants"
 
 
+#: Types `to_jsonable` returns as they are.
+_PLAIN = frozenset({int, str, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=None)
+def _json_fields(cls) -> tuple[tuple[str, str, bool], ...]:
+    """``(field name, JSON key, pairs)`` of the fields of dataclass ``cls``
+    that `to_jsonable` writes, in order."""
+    out = []
+    for f in dataclasses.fields(cls):
+        key = f.metadata.get("json", f.name)
+        if key is not None:
+            out.append((f.name, key, bool(f.metadata.get("pairs"))))
+    return tuple(out)
+
+
 def to_jsonable(value: Any) -> Any:
     """``value`` as plain JSON data: dataclasses as dicts of their fields
     (a field's ``metadata['json']`` renames it, ``None`` leaves it out;
@@ -97,6 +114,11 @@ def to_jsonable(value: Any) -> Any:
     >>> to_jsonable({"r": RRMP.parse("12|0"), "a": np.array([1.0, np.inf]), "t": (np.int64(2), HessianType.SADDLE)})
     {'r': '12|0', 'a': [1.0, None], 't': [2, 'saddle']}
     """
+    kind = type(value)
+    if kind is float:  # most leaves (filters, eigenvalues): the last rule below, first
+        return value if math.isfinite(value) else None
+    if kind in _PLAIN:
+        return value
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value)
     if isinstance(value, RRMP):
@@ -105,12 +127,9 @@ def to_jsonable(value: Any) -> Any:
         return {**value.to_dict(), "label": value.label()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {}
-        for f in dataclasses.fields(value):
-            key = f.metadata.get("json", f.name)
-            if key is None:
-                continue
-            item = getattr(value, f.name)
-            if f.metadata.get("pairs"):
+        for name, key, pairs in _json_fields(kind):
+            item = getattr(value, name)
+            if pairs:
                 item = dict(item)
             out[key] = to_jsonable(item)
         return out
@@ -141,13 +160,23 @@ def versions(*, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
     ['critlcn', 'python', 'numpy', 'scipy', 'sympy', 'networkx', 'phcpy', 'python-flint', 'click']
     """
     import importlib
-
-    import flint
-    import networkx
-    import scipy
-    import sympy
+    import sys
 
     from critlcn import __version__
+
+    def module_version(module: str, distribution: str) -> str:
+        # the module's own __version__ when it is loaded; else its
+        # distribution's metadata, which names the same version without
+        # importing it (sympy and networkx take ~0.6 s to import, and a
+        # solve needs neither); the import only when there is no metadata
+        if module not in sys.modules:
+            try:
+                return version(distribution)
+            except PackageNotFoundError:
+                pass
+        return str(importlib.import_module(module).__version__)
+
+    from importlib.metadata import PackageNotFoundError, version
 
     try:
         from critlcn.homotopy import phcpy_version
@@ -156,9 +185,9 @@ def versions(*, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
     except Exception:  # a report still renders without PHCpack
         phc = "unavailable"
     out = [("critlcn", __version__), ("python", platform.python_version()), ("numpy", np.__version__),
-           ("scipy", scipy.__version__), ("sympy", sympy.__version__), ("networkx", networkx.__version__),
-           ("phcpy", phc), ("python-flint", flint.__version__)]
-    from importlib.metadata import PackageNotFoundError, version
+           ("scipy", module_version("scipy", "scipy")), ("sympy", module_version("sympy", "sympy")),
+           ("networkx", module_version("networkx", "networkx")), ("phcpy", phc),
+           ("python-flint", module_version("flint", "python-flint"))]
 
     for name in extra:
         try:  # distribution metadata: click 9 drops its __version__ attribute

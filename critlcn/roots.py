@@ -82,8 +82,27 @@ def form_roots(w) -> np.ndarray:
     if not (n > 0 and np.isfinite(n)):
         raise CritlcnError("cannot find the roots of a zero or non-finite form")
     lead = np.flatnonzero(np.abs(w) > LEADING_ZERO * n)[0]
-    finite = np.roots(w[lead:]).astype(complex) if w.size - lead > 1 else np.zeros(0, complex)
+    finite = _poly_roots(w[lead:]).astype(complex) if w.size - lead > 1 else np.zeros(0, complex)
     return np.concatenate([finite, np.full(lead, np.inf, dtype=complex)])
+
+
+def _poly_roots(p: np.ndarray) -> np.ndarray:
+    """`numpy.roots` of a 1-D float or complex array, by its own steps
+    (eigenvalues of the same companion matrix) without its generic input
+    handling: it runs once per factor of every end point."""
+    nz = np.flatnonzero(p)
+    if nz.size == 0:
+        return np.array([])
+    trailing = p.size - int(nz[-1]) - 1
+    p = p[int(nz[0]):int(nz[-1]) + 1]
+    N = p.size
+    if N > 1:
+        A = np.diag(np.ones((N - 2,), p.dtype), -1)
+        A[0, :] = -p[1:] / p[0]
+        roots = np.linalg.eigvals(A)
+    else:
+        roots = np.array([])
+    return np.concatenate([roots, np.zeros(trailing, roots.dtype)]) if trailing else roots
 
 
 def well_placed_angle(w, *, steps: int = 24) -> float:
@@ -102,8 +121,8 @@ def well_placed_angle(w, *, steps: int = 24) -> float:
     """
     w = np.asarray(w, dtype=float)
     best, best_score = 0.0, -1.0
-    for theta in np.linspace(0.0, np.pi, steps, endpoint=False):
-        v = rotate_form(w, theta)
+    thetas = np.linspace(0.0, np.pi, steps, endpoint=False)
+    for theta, v in zip(thetas, _rotate_forms(w, thetas)):
         score = min(abs(v[0]), abs(v[-1])) / np.linalg.norm(v)
         if score > best_score:
             best, best_score = theta, score
@@ -163,18 +182,42 @@ def rotate_form(w, theta: float) -> np.ndarray:
     >>> np.round(rotate_form([0.0, 1.0], np.pi / 2), 12)   # y -> X
     array([1., 0.])
     """
+    return _rotate_forms(w, np.array([theta], dtype=float))[0]
+
+
+def _times_linear(term: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rows of ``term`` (T, k) each convolved with its ``(a_t, b_t)``:
+    entry ``i`` is ``term[i] a + term[i − 1] b``, the two products added in
+    the order `numpy.convolve` adds them, so the result is the same."""
+    T, k = term.shape
+    out = np.empty((T, k + 1))
+    out[:, 0] = term[:, 0] * a
+    out[:, k] = term[:, k - 1] * b
+    out[:, 1:k] = term[:, 1:] * a[:, None] + term[:, :-1] * b[:, None]
+    return out
+
+
+def _rotate_forms(w, thetas) -> np.ndarray:
+    """`rotate_form` of ``w`` for every angle of ``thetas`` at once: (T, d + 1)."""
     w = np.asarray(w, dtype=float)
     d = w.size - 1
-    c, s = np.cos(theta), np.sin(theta)
-    out = np.zeros(d + 1)
-    for j, wj in enumerate(w):
-        # (c z - s)^(d-j) (s z + c)^j in z = X / Y, highest power first
-        term = np.array([wj])
-        for _ in range(d - j):
-            term = convolve(term, [c, -s])
-        for _ in range(j):
-            term = convolve(term, [s, c])
-        out += term
+    thetas = np.asarray(thetas, dtype=float)
+    # scalar cos and sin, as `rotate_form` always took them (numpy's array
+    # versions may differ in the last bit)
+    c = np.array([np.cos(t) for t in thetas])
+    s = np.array([np.sin(t) for t in thetas])
+    T = thetas.size
+    # term j is w_j (c z - s)^(d-j) (s z + c)^j in z = X / Y, highest power
+    # first, multiplied out factor by factor, (c z - s) first: all d + 1
+    # terms and all angles advance together, row (j, t) at index j T + t
+    term = np.repeat(w, T)[:, None]
+    for step in range(d):
+        first = np.repeat(step < d - np.arange(d + 1), T)
+        term = _times_linear(term, np.where(first, np.tile(c, d + 1), np.tile(s, d + 1)),
+                             np.where(first, np.tile(-s, d + 1), np.tile(c, d + 1)))
+    out = np.zeros((T, d + 1))
+    for j in range(d + 1):
+        out += term[j * T:(j + 1) * T]
     return out
 
 
@@ -197,6 +240,22 @@ def closest_pair(centres) -> tuple[float, int, int]:
     return best
 
 
+def _root_powers(rk, m: int) -> tuple:
+    """``(np.poly(np.full(m, rk)), np.poly(np.full(m − 1, rk)))`` (``m ≥ 1``;
+    the second ``None`` for ``m = 1``) from one chain of the products numpy
+    forms: ``(z − r_k)^m`` and ``(z − r_k)^{m−1}``, real (as numpy makes
+    them) when ``r_k`` is its own conjugate."""
+    zero = np.complex128(rk)
+    factor = np.array([1, -zero], dtype=complex)
+    a, below = np.ones((1,), dtype=complex), None
+    for _ in range(m):
+        below = a
+        a = np.convolve(a, factor, mode="full")
+    if zero == zero.conjugate():
+        a, below = a.real.copy(), below.real.copy()
+    return a, (below if m > 1 else None)
+
+
 def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12):
     """Gauss-Newton fit of ``a · Π (z - r_k)^{m_k}`` to ``coef``; returns the
     refined centres and the relative residual."""
@@ -204,12 +263,19 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
     r = centres.astype(complex).copy()
     norm = np.linalg.norm(coef)
 
-    def model(rr):
-        return convolve(np.array([1.0 + 0j]), *[np.poly(np.full(m, rk)) for rk, m in zip(rr, mult)])
+    def powers(rr):
+        # (z - r_k)^{m_k} and (z - r_k)^{m_k - 1} for every k, computed once
+        # per iterate and shared by the model and every column of its Jacobian
+        return [_root_powers(rk, m) for rk, m in zip(rr, mult)]
+
+    def model(rr, pw=None):
+        return convolve(np.array([1.0 + 0j]), *[p for p, _ in (powers(rr) if pw is None else pw)])
 
     best = (r.copy(), np.inf)
     for _ in range(iters):
-        base = model(r)
+        both = powers(r)
+        pw = [p for p, _ in both]
+        base = model(r, both)
         scale = np.vdot(base, coef) / np.vdot(base, base)
         res = scale * base - coef
         rel = np.linalg.norm(res) / norm
@@ -219,9 +285,9 @@ def _fit(coef: np.ndarray, centres: np.ndarray, mult: list[int], iters: int = 12
             break
         cols = [base]
         for k, (rk, m) in enumerate(zip(r, mult)):
-            others = [np.poly(np.full(mm, rr)) for i, (rr, mm) in enumerate(zip(r, mult)) if i != k]
+            others = [p for i, p in enumerate(pw) if i != k]
             part = convolve(np.array([1.0 + 0j]), *others)
-            dk = -m * convolve(np.poly(np.full(m - 1, rk)) if m > 1 else np.array([1.0 + 0j]), part)
+            dk = -m * convolve(both[k][1] if m > 1 else np.array([1.0 + 0j]), part)
             cols.append(scale * np.concatenate([np.zeros(base.size - dk.size), dk]))
         jac = np.stack(cols, axis=1)
         step, *_ = np.linalg.lstsq(jac, -res, rcond=None)

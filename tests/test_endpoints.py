@@ -80,3 +80,65 @@ def test_a_path_that_never_converges_is_reported_failed():
     out = repair_paths(_classify, track, raw, np.random.default_rng(0), 1.0, retries=1, subset_rounds=2)
     assert len(out.solutions) == 2 and out.failed == 1 and out.spurious == 0
     assert out.retracked == 1 + 2 + 3  # dd re-track, two single-path rounds, one full re-track
+
+
+def test_duplicates_are_those_of_the_pairwise_rule_near_the_threshold():
+    """The batched search for duplicates (`_Pool`) answers exactly as the
+    pairwise rule ‖x − y‖ ≤ DUPLICATE (1 + ‖x‖) over every kept point, also
+    for points at the threshold distance and after removals."""
+    from critlcn.endpoints import DUPLICATE, _Pool
+
+    rng = np.random.default_rng(3)
+    n = 5
+    base = rng.normal(size=(40, n)) + 1j * rng.normal(size=(40, n))
+    pts = []
+    for x in base:
+        pts.append(x)
+        for f in (0.5, 0.999999, 1.0, 1.000001, 2.0):  # copies at and around the threshold
+            u = rng.normal(size=n) + 1j * rng.normal(size=n)
+            pts.append(x + u / np.linalg.norm(u) * f * DUPLICATE * (1 + np.linalg.norm(x)))
+    order = rng.permutation(len(pts))
+    pool, kept, removed = _Pool(n), [], set()
+
+    def pairwise(x):
+        return [j for j, y in enumerate(kept)
+                if j not in removed and np.sqrt(np.sum(np.abs(x - y) ** 2)) <= DUPLICATE * (1 + np.sqrt(np.sum(np.abs(x) ** 2)))]
+
+    mismatches = 0
+    for step, k in enumerate(order):
+        x = pts[k]
+        got, want = pool.same(x), pairwise(x)
+        # the two norms may round differently by an ulp; only such ties may differ
+        if got != want:
+            d = [abs(np.linalg.norm(x - kept[j]) / (DUPLICATE * (1 + np.linalg.norm(x))) - 1) for j in set(got) ^ set(want)]
+            assert max(d) < 1e-12
+            mismatches += 1
+        if got and step % 3 == 0:
+            pool.remove(got[0])
+            removed.add(got[0])
+        pool.add(x, k)
+        kept.append(x)
+    assert mismatches <= 2
+
+
+def test_classification_matches_a_pairwise_reference_on_many_points():
+    """Statuses of `classify_endpoints` against a plain pairwise loop (roots of
+    x³ = 1 perturbed below and above the duplicate distance)."""
+    from critlcn.endpoints import DUPLICATE
+
+    rng = np.random.default_rng(5)
+    pts = ROOTS[rng.integers(0, 3, size=300)] + rng.choice([0.0, 1e-12, 1e-3], size=300) * np.exp(2j * np.pi * rng.random(300))
+    pts = pts[:, None]
+    known = np.array([[ROOTS[1]]])
+    ends = _classify(pts, known=known)
+    kept, want = [known[0]], []
+    for x, ok in zip(ends.points, np.abs(ends.points[:, 0] ** 3 - 1) < 1e-9):
+        if not ok or not abs(x[0] ** 3 - 1) / (abs(x[0]) ** 3 + 1) <= 1e-9:
+            want.append("failed")
+        elif any(abs(x[0] - y[0]) <= DUPLICATE * (1 + abs(x[0])) for y in kept):
+            want.append("duplicate")
+        else:
+            kept.append(x)
+            want.append("valid")
+    assert ends.status == tuple(want)
+    assert ends.count("valid") == 2  # the two roots not already known

@@ -330,3 +330,42 @@ def test_zero_loss_target_global_minimum_is_exact():
     for q in qs:
         w = np.convolve(q.arrays()[1], q.arrays()[0])
         assert np.linalg.norm(w - target) <= 1e-13 * np.linalg.norm(target)
+
+
+def test_lifted_points_equal_the_landscape_formulas_bit_for_bit():
+    """`lift_point` shares the end-to-end filter, the all-but-one products and
+    the layer products between the parameter points of one filter; every
+    point must still be what `critlcn.landscape` and a direct product of the
+    factors give, to the last bit."""
+    from critlcn.compatibility import labelled_assignments
+    from critlcn.convolution import convolve
+    from critlcn.data import QuadraticLoss
+    from critlcn.landscape import (classify_hessian, gradient_scale, parameter_gradient, parameter_hessian,
+                                   scaling_directions)
+    from critlcn.lift import balanced, lift_point
+    from critlcn.roots import factor_form, form_from_roots
+
+    rng = np.random.default_rng(4)
+    arch = Architecture((3, 2, 2, 2, 2))
+    M = rng.normal(size=(7, 7))
+    loss = QuadraticLoss(M @ M.T + np.eye(7), rng.normal(size=7), 3.0)
+    r = RRMP.parse("1111|1")
+    w = form_from_roots([0.3, -1.2, 2.0, 0.7, 1 + 1j, 1 - 1j], scale=1.7).real
+    points = lift_point(arch, loss, r, w)
+    fact = factor_form(w, r)
+    assignments = list(labelled_assignments(r, arch))
+    assert len(points) == len(assignments) > 10
+    for p, a in zip(points, assignments):
+        layers = [np.array([1.0]) for _ in arch.k]
+        for fac, subset in zip(fact.factors, a):
+            for b in subset:
+                layers[b] = convolve(layers[b], fac)
+        layers[0] = layers[0] * fact.scale
+        fs = balanced(layers)
+        assert p.filters == tuple(tuple(float(x) for x in f) for f in fs)
+        grads = parameter_gradient(loss, fs)
+        assert p.gradient_norm == float(np.sqrt(sum(float(np.dot(g, g)) for g in grads)))
+        assert p.gradient_scale == gradient_scale(loss, fs)
+        kind, neg, eig = classify_hessian(parameter_hessian(loss, fs), scaling_directions(fs))
+        assert (p.type, p.negative_eigenvalues) == (kind, neg)
+        assert np.allclose(p.eigenvalues, eig, rtol=1e-9, atol=1e-12 * np.max(np.abs(eig)))

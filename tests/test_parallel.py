@@ -34,3 +34,23 @@ def test_dask_agrees_with_serial(dask_cluster):
 def test_unreachable_scheduler_is_a_one_line_error():
     with pytest.raises(CritlcnError, match="cannot reach the Dask scheduler"):
         pmap(abs, [1, 2], scheduler="tcp://127.0.0.1:9")
+
+
+def test_single_threaded_blas_sets_one_thread_and_restores():
+    import numpy as np
+    import pytest
+
+    from critlcn.parallel import _openblas_threads, single_threaded_blas
+
+    ctl = _openblas_threads()
+    if ctl is None:
+        pytest.skip("numpy is not linked to OpenBLAS here")
+    get, _ = ctl
+    before = get()
+
+    @single_threaded_blas()
+    def inside():
+        return get(), float(np.ones((300, 300)) @ np.ones(300) @ np.ones(300))
+
+    assert inside() == (1, 90000.0)
+    assert get() == before

@@ -105,3 +105,18 @@ def test_import_critlcn_does_not_load_the_solver():
     code = "import sys, critlcn\nprint(sorted(m for m in sys.modules if m in ('phcpy', 'critlcn.critical', 'critlcn.lift')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
+def test_versions_name_the_versions_of_the_imported_modules():
+    """`versions` reads distribution metadata for modules not yet loaded; it
+    must give what the modules themselves say."""
+    import flint
+    import networkx
+    import scipy
+    import sympy
+
+    from critlcn.results import versions
+
+    got = dict(versions())
+    assert got["scipy"] == scipy.__version__ and got["sympy"] == sympy.__version__
+    assert got["networkx"] == networkx.__version__ and got["python-flint"] == flint.__version__

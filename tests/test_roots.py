@@ -74,3 +74,78 @@ def test_the_well_placed_rotation_keeps_the_pattern_and_clears_infinity(pattern)
 def test_zero_form_has_no_roots():
     with pytest.raises(CritlcnError):
         form_roots([0.0, 0.0])
+
+
+def test_batched_rotations_equal_the_one_at_a_time_products_bit_for_bit():
+    """`well_placed_angle` rotates a form by 24 angles at once; the result
+    must be the old one-angle-at-a-time product of linear forms (copied here
+    as the reference), to the last bit, so the chosen angle and the rrmp
+    never change; and it must be the rotated form (checked with numpy's
+    polynomial products)."""
+    from critlcn.roots import _rotate_forms
+
+    def one_at_a_time(w, theta):
+        d = w.size - 1
+        c, s = np.cos(theta), np.sin(theta)
+        out = np.zeros(d + 1)
+        for j, wj in enumerate(w):
+            term = np.array([wj])
+            for _ in range(d - j):
+                term = np.convolve(term, [c, -s])
+            for _ in range(j):
+                term = np.convolve(term, [s, c])
+            out += term
+        return out
+
+    rng = np.random.default_rng(11)
+    thetas = np.linspace(0.0, np.pi, 24, endpoint=False)
+    for d in (0, 1, 2, 5, 8, 9):
+        for _ in range(20):
+            w = rng.normal(size=d + 1) * 10.0 ** rng.uniform(-4, 4)
+            got = _rotate_forms(w, thetas)
+            for t, row in zip(thetas, got):
+                assert np.array_equal(row, one_at_a_time(w, t))
+                assert np.array_equal(rotate_form(w, t), row)
+            t = thetas[5]
+            c, s = np.cos(t), np.sin(t)
+            ref = sum(wj * np.polymul(np.poly1d([c, -s]) ** (d - j), np.poly1d([s, c]) ** j).coeffs[-(d + 1):]
+                      if d else wj * np.ones(1) for j, wj in enumerate(w))
+            assert np.allclose(got[5], np.atleast_1d(ref), rtol=1e-12, atol=1e-12 * np.abs(w).sum())
+
+
+def test_root_powers_are_numpys_poly_bit_for_bit():
+    """`_fit` builds (z − r)^m and (z − r)^(m−1) in one chain; they must be
+    what numpy.poly gives (dtype too: real for a real r)."""
+    from critlcn.roots import _root_powers
+
+    rng = np.random.default_rng(2)
+    centres = [1.5 + 0j, complex(-0.3, -0.0), 0.2 + 0.7j, -2 - 1e-9j, complex(np.nan, 0.0), 0j]
+    centres += list(rng.normal(size=6) + 1j * rng.normal(size=6) * (rng.random(6) < 0.5))
+    for rk in centres:
+        for m in range(1, 6):
+            top, below = _root_powers(np.complex128(rk), m)
+            want = np.poly(np.full(m, np.complex128(rk)))
+            assert top.dtype == want.dtype and np.array_equal(top, want, equal_nan=True)
+            if m > 1:
+                want = np.poly(np.full(m - 1, np.complex128(rk)))
+                assert below.dtype == want.dtype and np.array_equal(below, want, equal_nan=True)
+            else:
+                assert below is None
+
+
+def test_polynomial_roots_are_numpys_bit_for_bit():
+    """`form_roots` finds the finite roots with `_poly_roots`, numpy.roots'
+    own steps; they must be numpy.roots' results exactly (real and complex
+    coefficients, zero leading and trailing coefficients, degree 0 and 1)."""
+    from critlcn.roots import _poly_roots
+
+    rng = np.random.default_rng(9)
+    cases = [np.array([2.0]), np.array([1.0, -3.0]), np.array([0.0, 1.0, 2.0, 0.0, 0.0]), np.zeros(3),
+             np.array([1.0, 0.0, 0.0]), np.array([1j, 2.0, 0.0])]
+    for d in range(1, 10):
+        for _ in range(10):
+            cases.append(rng.normal(size=d + 1))
+            cases.append(rng.normal(size=d + 1) + 1j * rng.normal(size=d + 1))
+    for p in cases:
+        got, want = _poly_roots(p), np.roots(p)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
