@@ -238,15 +238,16 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
     failed path is first re-tracked along the same path in double double
     precision. When two paths end at the same point one of them jumped and
     nothing says which, so both are re-tracked. Paths still unaccounted for
-    are then re-tracked alone, up to ``subset_rounds`` times, first with
+    are then tracked in other charts, up to ``elsewhere_rounds`` times, when
+    ``track_elsewhere(indices, gamma, seed)`` is given (it returns end points
+    in this chart's coordinates), first along the same gamma: a solution
+    close to a chart's boundary is a path to infinity there and an ordinary
+    one elsewhere, and the path of filters is the same in every chart. Then
+    they are re-tracked alone, up to ``subset_rounds`` times, first with
     gammas slightly turned from ``gamma`` (`NEARBY_TURNS`), then with fresh
     ones (a new gamma can change where a path ends, so such a round finds a
     missing solution or lands on a known one; it costs a few paths, not all
-    of them). Paths still unaccounted for are then tracked in other charts,
-    up to ``elsewhere_rounds`` times, when ``track_elsewhere(indices, gamma,
-    seed)`` is given (it returns end points in this chart's coordinates): a
-    solution close to a chart's boundary is a path to infinity there and an
-    ordinary one elsewhere. If solutions are still missing, all paths are
+    of them). If solutions are still missing, all paths are
     re-tracked with a fresh gamma, up to ``retries`` times. The distinct valid end points of
     all attempts are pooled; paths never accounted for are reported as
     failed (or spurious).
@@ -304,6 +305,17 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
             good, bad = good2, bad2
     pool = np.array(list(good.values())).reshape(-1, n)
     rounds = 0
+    while track_elsewhere is not None and len(pool) < paths and bad and rounds < elsewhere_rounds:
+        # the first gamma again: the path of filters is the same in every chart, only its
+        # coordinates change, so the start that missed its solution here reaches it there
+        g = gamma if rounds == 0 else gamma * np.exp(1j * NEARBY_TURNS[(rounds - 1) % len(NEARBY_TURNS)])
+        rounds += 1
+        lost = sorted(bad)
+        retracked += len(lost)
+        ends = classify(track_elsewhere(lost, g, seed()), known=pool)
+        pool = np.concatenate([pool, ends.valid])
+        bad = {j: s for j, s in zip(lost, ends.status) if s != EndpointStatus.VALID}
+    rounds = 0
     while len(pool) < paths and bad and rounds < subset_rounds:
         # a gamma near the first keeps (mostly) which start reaches which end
         # while moving the path off whatever made it fail; later rounds use
@@ -314,14 +326,6 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
         lost = sorted(bad)
         retracked += len(lost)
         ends = classify(track(lost, g, seed(), "d"), known=pool)
-        pool = np.concatenate([pool, ends.valid])
-        bad = {j: s for j, s in zip(lost, ends.status) if s != EndpointStatus.VALID}
-    rounds = 0
-    while track_elsewhere is not None and len(pool) < paths and bad and rounds < elsewhere_rounds:
-        rounds += 1
-        lost = sorted(bad)
-        retracked += len(lost)
-        ends = classify(track_elsewhere(lost, random_gamma(rng), seed()), known=pool)
         pool = np.concatenate([pool, ends.valid])
         bad = {j: s for j, s in zip(lost, ends.status) if s != EndpointStatus.VALID}
     attempt = 0

@@ -107,3 +107,29 @@ def test_ade_and_standard_tracker_reach_the_same_solutions(lam, monkeypatch):
 def test_heavy_partitions_use_ade_and_light_ones_the_dense_form():
     heavy = [lam for lam in partitions(8) if uses_ade(default_chart(lam))]
     assert (3, 2, 1, 1, 1) in heavy and (8,) not in heavy and (4, 4) not in heavy
+
+
+def test_a_solution_near_the_chart_boundary_is_found_in_another_chart():
+    # Gaussian d = 8 data (`critlcn data synth --k 3 2 2 2 2 2 2 --samples 60
+    # --noise 0.3 --seed 0`): one solution of λ = 4-3-1 has t1 ≈ 132 in the
+    # cached chart (its quadruple root near the chart's missed point); its
+    # path failed under every gamma, and solves ended 278 or 279 of 280 until
+    # the repair tracked lost paths in another chart along the same gamma
+    from critlcn.architecture import Architecture
+    from critlcn.critical import _finish_partition
+    from critlcn.data import quadratic_loss, synth
+    from critlcn.endpoints import random_gamma
+    from critlcn.scaling import normalise
+    from critlcn.systems import parameters
+
+    arch = Architecture((3, 2, 2, 2, 2, 2, 2))
+    unit, _ = normalise(quadratic_loss(synth(arch, 60, np.random.default_rng(0), noise=0.3), arch))
+    p1 = parameters(unit.Q, unit.b)
+    p1 = p1 / np.linalg.norm(p1)
+    st = get_start((4, 3, 1))
+    rng = np.random.default_rng(1)
+    gamma = random_gamma(rng)
+    raw = track_parameters(st.chart, st.parameters, p1, st.solutions, gamma, seed=3)
+    sol = _finish_partition(st, p1, raw, rng, gamma)
+    assert (len(sol.solutions), sol.failed) == (280, 0)
+    assert np.abs(sol.solutions[:, 1:]).max() > 100  # the near-boundary one is there, in this chart's coordinates
