@@ -372,17 +372,17 @@ def solve_blackbox(chart: Chart, p, *, seed: int = 0) -> Endpoints:
     return chart_endpoints(assembled, pts, reference_norm(np.asarray(p), chart.degree))
 
 
-#: Dense (c, t) systems with more terms than this are tracked in the
+#: Dense (c, t) systems whose terms × unknowns exceed this are tracked in the
 #: multilinear form by PHCpack's ade tracker instead (scripts/benchmark_tracking.py:
-#: at d = 8 the dense form costs about 0.1 ms per term and path with the
-#: standard tracker, the multilinear form 30-60 ms per path with ade).
-ADE_TERMS = 500
+#: the standard tracker costs about 40 µs per term and unknown and path on the
+#: dense form, ade 20-40 ms per path on the multilinear form at d = 6..8).
+ADE_WORK = 1200
 
 
 def uses_ade(chart: Chart) -> bool:
     """Whether paths of ``chart`` are tracked in the multilinear form by
-    PHCpack's ade tracker (Möbius charts of partitions whose dense system
-    has more than `ADE_TERMS` terms) rather than in the dense form by the
+    PHCpack's ade tracker (Möbius charts whose dense system has terms ×
+    unknowns above `ADE_WORK`) rather than in the dense form by the
     standard tracker.
 
     Examples
@@ -390,7 +390,9 @@ def uses_ade(chart: Chart) -> bool:
     >>> uses_ade(default_chart((3, 2, 1, 1, 1))), uses_ade(default_chart((4, 4)))
     (True, False)
     """
-    return chart.mobius is not None and sum(len(e) for e in critical_system(chart).exponents) > ADE_TERMS
+    if chart.mobius is None:
+        return False
+    return sum(len(e) for e in critical_system(chart).exponents) * chart.unknowns > ADE_WORK
 
 
 def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed: int = 0,

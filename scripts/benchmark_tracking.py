@@ -5,7 +5,7 @@
   issue 10), tracked by PHCpack's standard tracker;
 * after: what `critlcn.startsystems.track_parameters` does now: a Möbius
   chart, and the multilinear form tracked by PHCpack's ade tracker for the
-  partitions whose dense system has more than ``ADE_TERMS`` terms (the dense
+  partitions whose dense system has more than ``ADE_WORK`` terms (the dense
   form with the standard tracker for the others).
 
 For each partition of each degree: the cached start system (re-expressed in
@@ -69,7 +69,7 @@ def render(rows_by_degree, args) -> str:
            f"(one used), {time.strftime('%Y-%m-%d')}; up to {args.sample} sampled paths per partition, seed "
            f"{args.seed}. Regenerate with `.venv/bin/python scripts/benchmark_tracking.py`.", "",
            "before: dense (c, t) form, unitary chart, PHCpack standard tracker; after: Möbius chart, multilinear "
-           "form with PHCpack's ade tracker where the dense form has more than `ADE_TERMS` terms. "
+           "form with PHCpack's ade tracker where the dense form has more than `ADE_WORK` terms × unknowns. "
            "Data: AR(2) windows (294 samples) for k = (3, 2, ..., 2). `valid`: end points that refine to valid "
            "solutions (failed paths are retracked by the solver, not here).", ""]
     summary = ["| d | paths | before (ms/path, weighted) | after (ms/path, weighted) | speed-up |", "|---|---|---|---|---|"]

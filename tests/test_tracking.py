@@ -95,7 +95,7 @@ def test_ade_and_standard_tracker_reach_the_same_solutions(lam, monkeypatch):
     a1 = critical_system(st.chart).assemble(p1)
     ade = chart_endpoints(a1, track_parameters(st.chart, st.parameters, p1, st.solutions[idx], 0.6 + 0.8j), 
                           reference_norm(p1, st.chart.degree))
-    monkeypatch.setattr(ss, "ADE_TERMS", 10**9)  # everything dense, standard tracker
+    monkeypatch.setattr(ss, "ADE_WORK", 10**12)  # everything dense, standard tracker
     std = chart_endpoints(a1, track_parameters(st.chart, st.parameters, p1, st.solutions[idx], 0.6 + 0.8j),
                           reference_norm(p1, st.chart.degree))
     assert len(ade.valid) >= len(idx) - 1 and len(std.valid) >= len(idx) - 1
