@@ -172,7 +172,10 @@ def systems(ctx, k, data_path, out_dir, all_strata, allow_singular):
 def _build(max_degree, jobs, rebuild, directory):
     from critlcn.critical import build_cache as run
 
-    rows = run(max_degree, directory=directory, jobs=jobs, rebuild=rebuild)
+    def notify(line):
+        click.echo(line, err=True)
+
+    rows = run(max_degree, directory=directory, jobs=jobs, rebuild=rebuild, notify=notify)
     emit("\n".join(f"{' '.join(map(str, lam)):<16} {count:>5}  {status}" for lam, count, status in rows), None)
 
 

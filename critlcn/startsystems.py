@@ -648,12 +648,13 @@ def get_start(partition, directory: str | None = None, *, rebuild: bool = False,
 
 
 def build_cache(max_degree: int, *, directory: str | None = None, jobs: int = 1, rebuild: bool = False,
-                min_degree: int = 1) -> list[tuple[tuple[int, ...], int, str]]:
+                min_degree: int = 1, notify=None) -> list[tuple[tuple[int, ...], int, str]]:
     """Build (or check) the start systems of every partition of degree
     ``min_degree..max_degree``; returns ``(λ, count, 'cached'|'built')`` rows.
 
     Resumable: partitions whose cache file is already usable are kept, so an
-    interrupted build continues where it stopped.
+    interrupted build continues where it stopped. ``notify`` receives one
+    line per partition built.
 
     Examples
     --------
@@ -675,12 +676,21 @@ def build_cache(max_degree: int, *, directory: str | None = None, jobs: int = 1,
     # low degrees first (they are needed most often), big partitions first
     # within a degree so parallel workers finish together
     todo.sort(key=lambda lam: (sum(lam), -len(lam)))
-    pmap(_rebuild_unit, [(lam, directory, rebuild) for lam in todo], jobs=jobs)
+    done = []
+
+    def tick(result):
+        done.append(result)
+        if notify is not None:
+            lam, count = result
+            notify(f"critlcn: built {'-'.join(map(str, lam))} (d = {sum(lam)}): {count} solutions "
+                   f"({len(done)} of {len(todo)} to build)")
+
+    pmap(_rebuild_unit, [(lam, directory, rebuild) for lam in todo], jobs=jobs, progress=tick)
     return [(lam, get_start(lam, directory).count, status[lam]) for lam in lams]
 
 
 def _rebuild_unit(args):
     lam, directory, rebuild = args
     # without --rebuild, another process may have built it meanwhile: get_start checks again
-    return get_start(lam, directory, rebuild=rebuild).count
+    return lam, get_start(lam, directory, rebuild=rebuild).count
 

@@ -7,8 +7,12 @@ Sections (each quotes ratios against a baseline measured in the same run):
   (the brute force a user would write) on architectures small enough to list;
 * solve: scripts/benchmark_solve.py (cached parameter homotopy vs PHCpack's
   blackbox on every stratum, d = 4..7);
+* tracking: scripts/benchmark_tracking.py (PHCpack path tracking per
+  partition at d = 6, 7, 8, before and after issue 11);
 * cli: scripts/benchmark_cli.py (``critlcn solve --all-strata --jobs 2`` end
-  to end at d = 8, the issue's 10-minute target);
+  to end at d = 8);
+* dask: scripts/benchmark_dask.py (a solve on a local Dask cluster, 1 worker
+  against 2);
 * certify: scripts/benchmark_certify.py (interval certification of whole
   solves, d = 6..8, against naive monomial-by-monomial ball evaluation);
 * descent: scripts/benchmark_descent.py (vectorised gradient descent runs).
@@ -107,7 +111,7 @@ def section(script: str, output: str, rerun: bool, extra: list[str]) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "cli", "descent", "certify", "degrees", "params"],
+    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "tracking", "cli", "dask", "descent", "certify", "degrees", "params"],
                     help="take this section from its last BENCHMARKS_*.md instead of rerunning it")
     ap.add_argument("--solve-max-degree", type=int, default=7, help="largest degree of the solve section")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
@@ -121,8 +125,12 @@ def main(argv=None) -> None:
                                                      "degrees" not in args.reuse, []))
     sections.append("## Solving\n\n" + section("benchmark_solve.py", "BENCHMARKS_SOLVE.md", "solve" not in args.reuse,
                                                  ["--max-degree", str(args.solve_max_degree)]))
+    sections.append("## Path tracking per partition\n\n" + section("benchmark_tracking.py", "BENCHMARKS_TRACKING.md",
+                                                                   "tracking" not in args.reuse, []))
     sections.append("## Solving end to end\n\n" + section("benchmark_cli.py", "BENCHMARKS_CLI.md",
                                                             "cli" not in args.reuse, []))
+    sections.append("## Scale-out on Dask\n\n" + section("benchmark_dask.py", "BENCHMARKS_DASK.md",
+                                                         "dask" not in args.reuse, []))
     sections.append("## Certification\n\n" + section("benchmark_certify.py", "BENCHMARKS_CERTIFY.md",
                                                           "certify" not in args.reuse, []))
     sections.append("## Parameter-space solver (strides, D-dim)\n\n" + section(
