@@ -724,6 +724,8 @@ class _Multilinear:
     fixed: tuple          # the p-independent equations: lists of (coefficient, unknown indices)
     u: tuple              # ũ_i as multilinear polynomials
     derived: tuple        # (name index, how to compute it) for the auxiliary unknowns, in order
+    cu_keys: tuple        # the monomials of c ũ
+    U: np.ndarray         # U[i, k]: coefficient of monomial k in ũ_i
 
 
 @lru_cache(maxsize=64)
@@ -779,10 +781,7 @@ def _multilinear(chart: Chart) -> _Multilinear:
     for F in finals:
         u = _form_mul(u, F)
     L = d + 1
-    w = [new(f"w{i}") for i in range(L)]
     r = [new(f"r{i}") for i in range(L)]
-    for i in range(L):
-        fixed.append([(1.0, (w[i],))] + [(-x, tuple(sorted(key + (0,)))) for key, x in u[i].items()])
     # E_0 = r·ũ, then E_{g,j} = r·(m ũ_g' ∂f̃_g/∂t_{g,j} Π_{g'≠g} ũ_{g'}) with ũ_g' = f̃_g^{m-1}
     eqs = [u]
     pos = 1
@@ -803,17 +802,20 @@ def _multilinear(chart: Chart) -> _Multilinear:
         for i, poly in enumerate(form):
             terms.extend((x, tuple(sorted(key + (r[i],)))) for key, x in poly.items())
         fixed.append(terms)
-    return _Multilinear(tuple(names), tuple(tuple(e) for e in fixed), tuple(u), tuple(derived))
+    keys = sorted({key for poly in u for key in poly})
+    U = np.array([[poly.get(key, 0) for key in keys] for poly in u], dtype=complex)
+    return _Multilinear(tuple(names), tuple(tuple(e) for e in fixed), tuple(u), tuple(derived),
+                        tuple(tuple(sorted(key + (0,))) for key in keys), U)
 
 
 def tracking_names(chart: Chart) -> list[str]:
     """Unknowns of the multilinear form (`tracking_polynomials`): ``c, t1..tn``,
-    then the auxiliary ones, ending with ``w0..wd, r0..rd``.
+    then the auxiliary ones, ending with ``r0..rd``.
 
     Examples
     --------
     >>> tracking_names(mobius_chart((1,), np.eye(2)))
-    ['c', 't1', 'w0', 'w1', 'r0', 'r1']
+    ['c', 't1', 'r0', 'r1']
     >>> tracking_names(mobius_chart((2,), np.eye(2)))[:4]
     ['c', 't1', 's0_0', 'q0_2']
     >>> tracking_names(mobius_chart((2, 2), np.eye(2)))[:7]
@@ -824,13 +826,13 @@ def tracking_names(chart: Chart) -> list[str]:
 
 def tracking_points(chart: Chart, p, X) -> np.ndarray:
     """Points ``(c, t)`` of the critical system with the auxiliary unknowns
-    of the multilinear form at parameters ``p`` (``w̃ = c ũ(t)``,
-    ``r̃ = Tᵀ (Q T w̃ − b)``, copies and powers of the factors).
+    of the multilinear form at parameters ``p`` (copies and powers of the
+    factors, ``r̃ = Tᵀ (Q T c ũ(t) − b)``).
 
     Examples
     --------
     >>> tracking_points(mobius_chart((1,), np.eye(2)), parameters(np.eye(2), np.ones(2)), [[2.0, 3.0]]).real
-    array([[2., 3., 2., 6., 1., 5.]])
+    array([[2., 3., 1., 5.]])
     """
     ml = _multilinear(chart)
     X = np.atleast_2d(np.asarray(X, dtype=complex))
@@ -855,9 +857,7 @@ def tracking_points(chart: Chart, p, X) -> np.ndarray:
     T = form_transform(chart.mobius, chart.degree)
     Q, b = unpack_parameters(p, chart.degree)
     W = np.stack([X[s, 0] * _eval_form(ml.u, out[s]) for s in range(S)]) if S else np.zeros((0, L), complex)
-    R = (W @ T.T @ Q.T - b) @ T
-    out[:, -2 * L : -L] = W
-    out[:, -L:] = R
+    out[:, -L:] = (W @ T.T @ Q.T - b) @ T
     return out
 
 
@@ -886,18 +886,20 @@ def tracking_polynomials(chart: Chart, p) -> list[str]:
     continuation").
 
     With ``u = T ũ`` (``T = form_transform(M, d)``) and the auxiliary
-    unknowns ``w̃ = c ũ(t)`` and ``r̃ = Tᵀ (Q T w̃ − b)`` (so
-    ``r̃ = Tᵀ ∇ℓ(w)/2``), the equations ``E_0 = (c Q u − b)·u`` and
-    ``E_v = (c Q u − b)·∂u/∂t_v`` become
+    unknowns ``r̃ = Tᵀ (Q T c ũ(t) − b)`` (so ``r̃ = Tᵀ ∇ℓ(w)/2``), the
+    equations ``E_0 = (c Q u − b)·u`` and ``E_v = (c Q u − b)·∂u/∂t_v`` become
 
-        w̃ − c ũ(t),   r̃ − Q̃ w̃ + b̃,   r̃·ũ(t),   r̃·∂ũ/∂t_v,
+        r̃ − c Q̃ ũ(t) + b̃,   r̃·ũ(t),   r̃·∂ũ/∂t_v,
 
     with ``Q̃ = Tᵀ Q T`` and ``b̃ = Tᵀ b``. The powers ``f̃_m^k`` of a factor
     that appears ``m ≥ 2`` times are unknowns too, defined by
-    ``f̃_m^k = f̃_m^{k-1} · f̃'_m`` with a copy ``t'`` of its ``t`` (``t' = t``),
-    so every monomial is a product of distinct unknowns: the form PHCpack's
+    ``f̃_m^k = f̃_m^{k-1} · f̃'_m`` with a copy ``t'`` of its ``t`` (``t' = t``;
+    plain powers ``t^k`` when the factor has one unknown), so every monomial
+    is a product of distinct unknowns: the form PHCpack's
     algorithmic-differentiation tracker evaluates fastest (and the only one it
     evaluates correctly in the packaged build: it reads ``x^2`` as ``x``).
+    Unknowns ``w̃ = c ũ`` as well (linear ``r̃`` equations) made ade 1.2–1.9×
+    slower at d = 8: more unknowns cost it more than more terms.
     Only the ``r̃`` equations depend on ``p`` (linearly), so the straight-line
     homotopy between two parameter points is a coefficient-parameter homotopy.
 
@@ -915,9 +917,9 @@ def tracking_polynomials(chart: Chart, p) -> list[str]:
     Qt, bt = T.T @ Q @ T, T.T @ b
     fixed = _fixed_strings(chart)
     r0 = len(ml.names) - L
-    w0 = r0 - L
     out = [" ".join(f"+0*{v}" for v in ml.names) + " " + fixed[0]] + list(fixed[1:])
+    QU = -Qt @ ml.U  # r̃_i + b̃_i − c Σ_j Q̃_ij ũ_j(t), one coefficient per monomial of c ũ
     for i in range(L):
-        terms = [(1.0, (r0 + i,)), (bt[i], ())] + [(-Qt[i, j], (w0 + j,)) for j in range(L)]
+        terms = [(1.0, (r0 + i,)), (bt[i], ())] + list(zip(QU[i], ml.cu_keys))
         out.append(_phc_terms(terms, ml.names) + ";")
     return out
