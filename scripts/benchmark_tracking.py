@@ -66,8 +66,8 @@ def bench_partition(lam, p1, sample: int, rng) -> dict:
 def render(rows_by_degree, args) -> str:
     out = ["# Benchmark: path tracking per partition, before and after issue 11", "",
            f"critlcn {__version__}, {phcpy_version()}, Python {platform.python_version()}, {os.cpu_count()} cores "
-           f"(one used), {time.strftime('%Y-%m-%d')}; up to {args.sample} sampled paths per partition, seed "
-           f"{args.seed}. Regenerate with `.venv/bin/python scripts/benchmark_tracking.py`.", "",
+           f"(one used), load average {os.getloadavg()[0]:.1f} at the end, {time.strftime('%Y-%m-%d')}; up to "
+           f"{args.sample} sampled paths per partition, seed {args.seed}. Regenerate with `.venv/bin/python scripts/benchmark_tracking.py`.", "",
            "before: dense (c, t) form, unitary chart, PHCpack standard tracker; after: Möbius chart, multilinear "
            "form with PHCpack's ade tracker where the dense form has more than `ADE_WORK` terms × unknowns. "
            "Data: AR(2) windows (294 samples) for k = (3, 2, ..., 2). `valid`: end points that refine to valid "
