@@ -452,3 +452,20 @@ def test_a_badly_scaled_genuine_solution_is_certified():
     assert np.allclose(z[0], x, rtol=1e-10, atol=1e-20)
     res = certify_stratum(chart, Q, b, [x])
     assert res.certified == 1 and res.distinct == 1 and res.certificates[0].valid
+
+
+def test_validity_undecided_at_53_bits_is_decided_with_more_precision():
+    # two genuine 2-1-1-1-1-1-1 solutions on AR data (stored): at 53 bits the
+    # tight box (radius ~3e-7) could not keep the sextic factor's
+    # discriminant from 0, and the solve proved 20 of 22
+    import json
+    import os
+
+    from critlcn.systems import complex_from_json, mobius_chart
+
+    with open(os.path.join(os.path.dirname(__file__), "data", "certify_sextic_validity.json")) as fh:
+        data = json.load(fh)
+    chart = mobius_chart(tuple(data["partition"]), complex_from_json(data["mobius"]))
+    res = certify_stratum(chart, np.array(data["Q"]), np.array(data["b"]), complex_from_json(data["points"]))
+    assert res.distinct == 2
+    assert all(c.certified and c.valid for c in res.certificates)
