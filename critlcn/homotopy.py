@@ -206,15 +206,10 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
     set_seed(seed)
     start_sols = _solution_strings(points, names)
     with silenced():
-        sols = None
-        if tracker == "ade":
-            sols = _ADE.call(list(target), list(start), start_sols, len(names), complex(gamma), seed)
-        if sols is not None:
-            pass
-        elif precision == "dd":
-            sols = tr.double_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
-        else:
-            sols = tr.standard_double_track(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
+        sols = _ADE.call(list(target), list(start), start_sols, len(names), complex(gamma), seed) if tracker == "ade" else None
+        if sols is None:  # the standard tracker, or the ade server died
+            run = tr.double_double_track if precision == "dd" else tr.standard_double_track
+            sols = run(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
     return _parse(sols, names)
 
 

@@ -45,8 +45,6 @@ from critlcn.systems import (
     Chart,
     change_chart,
     check_partition,
-    complex_from_json,
-    complex_to_json,
     critical_system,
     default_chart,
     mobius_chart,
@@ -55,6 +53,7 @@ from critlcn.systems import (
     tracking_names,
     tracking_points,
     tracking_polynomials,
+    unpack_parameters,
     variable_names,
 )
 
@@ -325,12 +324,11 @@ def scaled_condition(assembled: Assembled, x) -> float:
     >>> scaled_condition(critical_system(default_chart((2,))).assemble(p), x) < 1e6
     True
     """
+    from critlcn.certify import _scaled_condition  # the same scaling decides singularity there
+
     x = np.asarray(x, dtype=complex)
-    J = assembled.jacobian(x[None, :])[0] * np.where(np.abs(x) > 0, np.abs(x), 1.0)[None, :]
-    rows = np.linalg.norm(J, axis=1)
-    with np.errstate(all="ignore"):
-        J = J / np.where(rows > 0, rows, 1.0)[:, None]
-        return float(np.linalg.cond(J)) if np.all(np.isfinite(J)) else float("inf")
+    J = assembled.jacobian(x[None, :])[0]
+    return _scaled_condition(J, x) if np.all(np.isfinite(J)) else float("inf")
 
 
 def reference_norm(p, d: int) -> float:
@@ -343,12 +341,7 @@ def reference_norm(p, d: int) -> float:
     >>> reference_norm(parameters(2 * np.eye(2), np.array([2.0, 0.0])), 1)
     1.0
     """
-    L = d + 1
-    iu, ju = np.triu_indices(L)
-    Q = np.zeros((L, L), dtype=complex)
-    Q[iu, ju] = p[: iu.size]
-    Q[ju, iu] = p[: iu.size]
-    b = p[iu.size :]
+    Q, b = unpack_parameters(p, d)
     try:
         return float(np.linalg.norm(np.linalg.solve(Q, b)))
     except np.linalg.LinAlgError:
