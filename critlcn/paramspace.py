@@ -35,7 +35,8 @@ from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma, repai
 from critlcn.errors import CritlcnError
 from critlcn.landscape import EIGEN_TOL, classify_hessian, network_gradient, network_hessian, scaling_directions
 from critlcn.results import HessianType, versions
-from critlcn.systems import Assembled, complex_from_json, complex_to_json, parameters, random_parameters
+from critlcn.startsystems import Solved
+from critlcn.systems import Assembled, CriticalSystem, _derivative, complex_from_json, complex_to_json, parameters, random_parameters
 
 __all__ = [
     "ParamChart",
@@ -236,18 +237,11 @@ def _w_poly(chart: ParamChart):
     return ex, co
 
 
-def _derivative(ex, co, v):
-    keep = ex[:, v] > 0
-    ex2 = ex[keep].copy()
-    co2 = co[keep] * ex2[:, v : v + 1]
-    ex2[:, v] -= 1
-    return ex2, co2
-
-
 @dataclass(frozen=True)
-class ParamSystem:
-    """The critical equations of one chart; equation ``e`` at parameters ``p``
-    is ``Σ_k (tensors[e] @ p)[k] · x^exponents[e][k]``.
+class ParamSystem(CriticalSystem):
+    """The critical equations of one parameter-space chart; equation ``e`` at
+    parameters ``p`` is ``Σ_k (tensors[e] @ p)[k] · x^exponents[e][k]``, with
+    ``P = size (size + 1)/2 + size`` parameters.
 
     Examples
     --------
@@ -257,25 +251,11 @@ class ParamSystem:
     """
 
     chart: ParamChart
-    exponents: tuple[np.ndarray, ...]
-    tensors: tuple[np.ndarray, ...]
 
     @property
-    def unknowns(self) -> int:
-        """Number of unknowns (and of equations)."""
-        return self.chart.unknowns
-
-    @property
-    def n_params(self) -> int:
-        """``P = size (size + 1)/2 + size``."""
-        return self.tensors[0].shape[1]
-
-    def assemble(self, p) -> "ParamAssembled":
-        """The system at parameters ``p`` (`critlcn.systems.parameters` of ``Q``, ``b``)."""
-        p = np.asarray(p, dtype=complex)
-        if p.shape != (self.n_params,):
-            raise CritlcnError(f"parameter vector must have {self.n_params} entries, got shape {p.shape}")
-        return ParamAssembled(self, tuple(T @ p for T in self.tensors))
+    def assembled_type(self) -> type:
+        """`ParamAssembled`: PHCpack text with the chart's own names."""
+        return ParamAssembled
 
 
 class ParamAssembled(Assembled):
@@ -394,27 +374,10 @@ def _track(system: ParamSystem, p_from, p_to, points, gamma: complex, seed: int,
 
 
 @dataclass(frozen=True, eq=False)
-class ParamStart:
+class ParamStart(Solved):
     """Every valid solution of the chart's system at generic complex ``p0``."""
 
     chart: ParamChart
-    parameters: np.ndarray
-    solutions: np.ndarray
-    provenance: tuple = ()
-
-    def __post_init__(self):
-        p = np.array(self.parameters, dtype=complex)
-        X = np.array(self.solutions, dtype=complex).reshape(-1, self.chart.unknowns)
-        p.flags.writeable = False
-        X.flags.writeable = False
-        object.__setattr__(self, "parameters", p)
-        object.__setattr__(self, "solutions", X)
-        object.__setattr__(self, "provenance", tuple(tuple(kv) for kv in dict(self.provenance).items()))
-
-    @property
-    def count(self) -> int:
-        """Number of start solutions."""
-        return self.solutions.shape[0]
 
     def to_dict(self) -> dict:
         """The JSON content of a cache file, with its ``sha256``."""

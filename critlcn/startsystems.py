@@ -59,6 +59,7 @@ from critlcn.systems import (
 
 __all__ = [
     "START_FORMAT",
+    "Solved",
     "StartSystem",
     "partition_key",
     "cache_dir",
@@ -91,14 +92,19 @@ START_FORMAT = "critlcn-start-system/3"
 
 
 @dataclass(frozen=True, eq=False)
-class StartSystem:
-    """All valid solutions of the critical system of ``chart`` at generic
-    complex parameters ``p0``: the start of every parameter homotopy for ``λ``.
+class Solved:
+    """Solutions of a chart's system at parameters, frozen (read-only
+    arrays); ``provenance`` records how completeness was established. The
+    common part of `StartSystem` and `critlcn.paramspace.ParamStart`.
 
-    ``provenance`` records how completeness was established.
+    Examples
+    --------
+    >>> s = Solved(default_chart((1,)), np.zeros(5), [[1.0, 0.5]])
+    >>> s.count, s.solutions.flags.writeable
+    (1, False)
     """
 
-    chart: Chart
+    chart: object
     parameters: np.ndarray
     solutions: np.ndarray
     provenance: tuple = ()
@@ -113,14 +119,24 @@ class StartSystem:
         object.__setattr__(self, "provenance", tuple(tuple(kv) for kv in dict(self.provenance).items()))
 
     @property
+    def count(self) -> int:
+        """Number of solutions."""
+        return self.solutions.shape[0]
+
+
+@dataclass(frozen=True, eq=False)
+class StartSystem(Solved):
+    """All valid solutions of the critical system of ``chart`` at generic
+    complex parameters ``p0``: the start of every parameter homotopy for ``λ``
+    (their number is the generic ED degree of ``Δ_λ``).
+    """
+
+    chart: Chart
+
+    @property
     def partition(self) -> tuple[int, ...]:
         """``λ``."""
         return self.chart.partition
-
-    @property
-    def count(self) -> int:
-        """Number of start solutions (the generic ED degree of ``Δ_λ``)."""
-        return self.solutions.shape[0]
 
     def to_arrays(self) -> dict:
         """The arrays of a cache file (`save_start`): ``parameters``,
@@ -493,7 +509,7 @@ def build_start(
     else:
         x0, p0 = _seed_solution(chart, rng)
         sols = x0[None, :]
-    sols, loops, paths = _monodromy(chart, p0, sols, target, rng, seed, max_loops, check)
+    p0, sols, loops, paths = _monodromy(chart, p0, sols, target, rng, seed, max_loops, check)
     if len(sols) != target:
         raise CritlcnError(
             f"building the start system of λ = {lam}: found {len(sols)} of its {target} solutions after {loops} "
@@ -519,11 +535,13 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
     `MONODROMY_EDGES` gamma paths (more when it stalls): every solution known
     at a point is tracked once along every edge except the one it arrived
     by, and what lands at the other point is kept when new there, until
-    ``p0`` has ``target`` solutions (Duff, Hill, Jensen, Lee, Leykin and
+    either point has ``target`` solutions (Duff, Hill, Jensen, Lee, Leykin and
     Sommars, *Solving polynomial systems via homotopy continuation and
     monodromy*). About ``2 (edges − 1)`` paths per solution, where repeating
     loops ``p0 → p1 → p0`` over all known solutions costs several times more.
-    Returns ``(solutions at p0, edges used, paths tracked)``."""
+    Returns ``(parameters, solutions there, edges used, paths tracked)`` for
+    the point that is complete (or ``p0``): for λ = 6-2-1 one solution at
+    ``p0`` was lost on every edge while ``p1`` had all 260."""
     d = chart.degree
     p = [p0, random_parameters(d, rng)]
     system = critical_system(chart)
@@ -534,7 +552,7 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
     gammas = [random_gamma(rng) for _ in range(MONODROMY_EDGES)]
     done = [[0] * len(gammas), [0] * len(gammas)]  # per point and edge: solutions tracked so far
     paths = 0
-    while len(known[0]) < target:
+    while max(len(known[0]), len(known[1])) < target:
         work = [(a, e) for a in (0, 1) for e in range(len(gammas)) if done[a][e] < len(known[a])]
         if not work:
             if len(gammas) >= max_edges:
@@ -555,10 +573,18 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
         ends = track_parameters(chart, p[a], p[b], known[a][idx], g, seed=seed + 7 * paths + e)
         paths += len(idx)
         new = chart_endpoints(assembled[b], ends, refs[b], known=known[b])
+        failed = [idx[i] for i, st in enumerate(new.status) if st == "failed"]
+        if failed:
+            # a path that the fast tracker lost is lost on every edge for some solutions
+            # (λ = 6-2-1 stalled at 259 of 260): the same path again in double double
+            more = track_parameters(chart, p[a], p[b], known[a][failed], g, seed=seed + 7 * paths + e, precision="dd")
+            paths += len(failed)
+            new = chart_endpoints(assembled[b], np.concatenate([new.valid, more]), refs[b], known=known[b])
         known[b] = np.concatenate([known[b], new.valid])
         arrived[b].extend([e] * len(new.valid))
         check(known[b], len(gammas))
-    return known[0], len(gammas), paths
+    at = 1 if len(known[1]) > len(known[0]) else 0
+    return p[at], known[at], len(gammas), paths
 
 
 #: Rough cost of one tracked path at d = 8 (seconds, one core) and its growth

@@ -422,7 +422,12 @@ class CriticalSystem:
         p = np.asarray(p, dtype=complex)
         if p.shape != (self.n_params,):
             raise CritlcnError(f"parameter vector must have {self.n_params} entries, got shape {p.shape}")
-        return Assembled(self, tuple(T @ p for T in self.tensors))
+        return self.assembled_type(self, tuple(T @ p for T in self.tensors))
+
+    @property
+    def assembled_type(self) -> type:
+        """What `assemble` returns (parameter-space systems write other names)."""
+        return Assembled
 
 
 @lru_cache(maxsize=64)
