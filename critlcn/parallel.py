@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import multiprocessing as mp
-import os
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +18,7 @@ from typing import Callable, Iterable, Sequence
 
 from critlcn.errors import CritlcnError
 
-__all__ = ["pmap", "Background", "Progress", "check_scheduler_address", "single_threaded_blas"]
+__all__ = ["pmap", "Progress", "check_scheduler_address", "single_threaded_blas"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,52 +143,6 @@ def pmap(func: Callable, items: Iterable, jobs: int = 1, scheduler: str | None =
             out[futures[fut]] = fut.result()
             tick(out[futures[fut]])
     return out
-
-
-class Background:
-    """``func`` applied to items as the caller produces them: in a local pool
-    of ``jobs`` processes that works while the caller goes on (``jobs > 1``),
-    else all at once by `pmap` when the results are asked for (serially, or
-    on the Dask cluster at ``scheduler``). Results come in submission order.
-
-    Use as a context manager, so that the pool is shut down on errors.
-
-    Examples
-    --------
-    >>> with Background(abs, jobs=2) as bg:
-    ...     for x in (-1, 2, -3):
-    ...         bg.submit(x)
-    ...     bg.results()
-    [1, 2, 3]
-    """
-
-    def __init__(self, func: Callable, jobs: int = 1, scheduler: str | None = None):
-        self.func, self.jobs, self.scheduler = func, jobs, scheduler
-        self._items: list = []
-        self._futures: list = []
-        self._pool = (ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
-                      if jobs > 1 and not scheduler else None)
-
-    def submit(self, item) -> None:
-        """Queue ``func(item)``."""
-        if self._pool is not None:
-            self._futures.append(self._pool.submit(self.func, item))
-        else:
-            self._items.append(item)
-
-    def results(self) -> list:
-        """``[func(item) for item in submitted]``, waiting for the pool."""
-        if self._pool is None:
-            return pmap(self.func, self._items, jobs=self.jobs, scheduler=self.scheduler)
-        return [f.result() for f in self._futures]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-        return False
 
 
 #: Seconds to wait for a Dask scheduler to answer, and then for a worker to join.

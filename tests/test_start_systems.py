@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from critlcn.data import QuadraticLoss
+from critlcn.degrees import ed_degree
 from critlcn.errors import CritlcnError
 from critlcn.landscape import classify_hessian, parameter_hessian, scaling_directions
 from critlcn.rrmp import partitions
@@ -21,18 +22,27 @@ def test_reference_covers_degree_8(reference):
     assert set(reference["ed_degrees"]["degrees"]) >= {str(d) for d in range(1, 9)}
 
 
-@pytest.mark.parametrize("d", range(1, 9))
+def _min_gap(X):
+    from scipy.spatial import cKDTree
+
+    pts = np.hstack([X.real, X.imag])
+    return float(cKDTree(pts).query(pts, k=2)[0][:, 1].min()) if len(pts) > 1 else np.inf
+
+
+@pytest.mark.parametrize("d", range(1, 10))
 def test_every_cached_start_system_has_the_reference_count(reference, d):
+    """d ≤ 8 against the independent reference; d = 9, 10 (not in it) against
+    the exact formula of `critlcn.degrees`, itself checked against the
+    reference in test_degrees.py."""
     for lam in partitions(d):
+        count = _ref(reference, lam) if str(d) in reference["ed_degrees"]["degrees"] else ed_degree(lam)
         start = load_start(lam)  # the shipped cache, checked only for integrity here
         assert start is not None, f"no usable cache file for {lam} at {cache_path(lam)}"
-        assert start.count == _ref(reference, lam), lam
+        assert start.count == count, lam
         # the solutions solve their system and are distinct
         system = critical_system(start.chart).assemble(start.parameters)
         assert float(np.max(system.backward_error(start.solutions))) < 1e-9, lam
-        X = start.solutions
-        gaps = [np.linalg.norm(X[i] - X[j]) for i in range(len(X)) for j in range(i)]
-        assert not gaps or min(gaps) > 1e-6, lam
+        assert _min_gap(start.solutions) > 1e-6, lam
 
 
 def test_tampered_cache_with_a_fresh_checksum_is_refused(reference, tmp_path):
@@ -59,6 +69,36 @@ def test_start_system_built_from_scratch_at_degree_6(reference):
     assert min(np.linalg.norm(X[i] - X[j]) for i in range(len(X)) for j in range(i)) > 1e-6
     with pytest.raises(CritlcnError, match="found 22 of its 23"):
         build_start(lam, np.random.default_rng(7), blackbox_runs=0, target=23, max_loops=25)
+
+
+def test_monodromy_completes_at_the_other_point_when_one_solution_is_always_lost(reference, monkeypatch):
+    """d = 9, λ = 6-2-1 stalled at 259 of 260 at p0 (one solution lost on
+    every edge) while p1 had all 260. A tracker that always loses the last
+    solution at p0 must still give a complete start system, at p1."""
+    import critlcn.startsystems as ss
+
+    lam, target = (2, 1), _ref(reference, (2, 1))
+    real_track = ss.track_parameters
+    first, seen = [], []
+
+    def lossy(chart, p_from, p_to, points, gamma, **kw):
+        ends = real_track(chart, p_from, p_to, points, gamma, **kw)
+        first.append(p_from) if not first else None
+        if np.allclose(p_to, first[0]):  # towards p0: never let the last solution arrive
+            for i, x in enumerate(ends):
+                if np.all(np.isfinite(x)) and not any(np.linalg.norm(x - y) < 1e-6 * (1 + np.linalg.norm(x)) for y in seen):
+                    if len(seen) >= target - 1:
+                        ends[i] = np.nan
+                    else:
+                        seen.append(x)
+        return ends
+
+    monkeypatch.setattr(ss, "track_parameters", lossy)
+    start = build_start(lam, np.random.default_rng(3), blackbox_runs=0)
+    assert start.count == target
+    assert not np.allclose(start.parameters, first[0])  # the other point
+    system = critical_system(start.chart).assemble(start.parameters)
+    assert float(np.max(system.backward_error(start.solutions))) < 1e-9
 
 
 def test_degenerate_hessian_is_classified_degenerate():
