@@ -111,7 +111,7 @@ def section(script: str, output: str, rerun: bool, extra: list[str]) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "tracking", "cli", "dask", "descent", "certify", "degrees", "params"],
+    ap.add_argument("--reuse", action="append", default=[], choices=["solve", "tracking", "tracking-high", "cli", "dask", "descent", "certify", "degrees", "params"],
                     help="take this section from its last BENCHMARKS_*.md instead of rerunning it")
     ap.add_argument("--solve-max-degree", type=int, default=7, help="largest degree of the solve section")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
@@ -127,6 +127,9 @@ def main(argv=None) -> None:
                                                  ["--max-degree", str(args.solve_max_degree)]))
     sections.append("## Path tracking per partition\n\n" + section("benchmark_tracking.py", "BENCHMARKS_TRACKING.md",
                                                                    "tracking" not in args.reuse, []))
+    sections.append("## Path tracking at d = 9 and 10 (today's tracker only)\n\n" + section(
+        "benchmark_tracking.py", "BENCHMARKS_TRACKING_HIGH.md", "tracking-high" not in args.reuse,
+        ["--degree", "9", "--degree", "10", "--after-only", "--sample", "20"]))
     sections.append("## Solving end to end\n\n" + section("benchmark_cli.py", "BENCHMARKS_CLI.md",
                                                             "cli" not in args.reuse, []))
     sections.append("## Scale-out on Dask\n\n" + section("benchmark_dask.py", "BENCHMARKS_DASK.md",
