@@ -114,10 +114,12 @@ class Progress:
 
 
 def pmap(func: Callable, items: Iterable, jobs: int = 1, scheduler: str | None = None,
-         progress: Callable[[object], None] | None = None) -> list:
+         progress: Callable[[object], None] | None = None, fresh: bool = False) -> list:
     """``[func(x) for x in items]``, in order, over ``jobs`` processes or on the
     Dask cluster at ``scheduler``; ``progress(result)`` is called as each
-    result arrives.
+    result arrives. With ``fresh``, every item runs in a new process (even
+    with one job), so that memory PHCpack does not give back is returned
+    after each item: a start-system build's workers grew to 9 GB at d = 10.
 
     Examples
     --------
@@ -128,14 +130,19 @@ def pmap(func: Callable, items: Iterable, jobs: int = 1, scheduler: str | None =
     tick = progress or (lambda result: None)
     if scheduler:
         return _dask_map(func, items, scheduler, tick)
-    if jobs <= 1 or len(items) <= 1:
+    if fresh and items:
+        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))), mp_context=mp.get_context("spawn"),
+                                   max_tasks_per_child=1)
+    elif jobs <= 1 or len(items) <= 1:
         out = []
         for x in items:
             out.append(func(x))
             tick(out[-1])
         return out
+    else:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=mp.get_context("fork"))
     out = [None] * len(items)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=mp.get_context("fork")) as pool:
+    with pool:
         futures = {pool.submit(func, x): i for i, x in enumerate(items)}
         from concurrent.futures import as_completed
 

@@ -704,7 +704,7 @@ def build_cache(max_degree: int, *, directory: str | None = None, jobs: int = 1,
             notify(f"critlcn: built {'-'.join(map(str, lam))} (d = {sum(lam)}): {count} solutions "
                    f"({len(done)} of {len(todo)} to build)")
 
-    pmap(_rebuild_unit, [(lam, directory, rebuild) for lam in todo], jobs=jobs, progress=tick)
+    pmap(_rebuild_unit, [(lam, directory, rebuild) for lam in todo], jobs=jobs, progress=tick, fresh=True)
     return [(lam, get_start(lam, directory).count, status[lam]) for lam in lams]
 
 

@@ -1,4 +1,5 @@
 import math
+import os
 
 import pytest
 
@@ -54,3 +55,17 @@ def test_single_threaded_blas_sets_one_thread_and_restores():
 
     assert inside() == (1, 90000.0)
     assert get() == before
+
+
+def _pid(_):
+    return os.getpid()
+
+
+def test_fresh_runs_every_item_in_a_new_process():
+    """Builds use ``fresh`` so that memory PHCpack keeps is returned after
+    each partition: no two items may share a process, nor run in the caller."""
+    from critlcn.parallel import pmap
+
+    pids = pmap(_pid, range(3), jobs=2, fresh=True)
+    assert len(set(pids)) == 3 and os.getpid() not in pids
+    assert pmap(abs, [-1, 2], jobs=1, fresh=True) == [1, 2]
