@@ -573,15 +573,19 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
         ends = track_parameters(chart, p[a], p[b], known[a][idx], g, seed=seed + 7 * paths + e)
         paths += len(idx)
         new = chart_endpoints(assembled[b], ends, refs[b], known=known[b])
+        found = new.valid
         failed = [idx[i] for i, st in enumerate(new.status) if st == "failed"]
         if failed:
             # a path that the fast tracker lost is lost on every edge for some solutions
             # (λ = 6-2-1 stalled at 259 of 260): the same path again in double double
+            # (the first step of endpoints.repair_paths, which also re-tracks spurious
+            # and colliding ends and is built for a fixed count of paths)
             more = track_parameters(chart, p[a], p[b], known[a][failed], g, seed=seed + 7 * paths + e, precision="dd")
             paths += len(failed)
-            new = chart_endpoints(assembled[b], np.concatenate([new.valid, more]), refs[b], known=known[b])
-        known[b] = np.concatenate([known[b], new.valid])
-        arrived[b].extend([e] * len(new.valid))
+            extra = chart_endpoints(assembled[b], more, refs[b], known=np.concatenate([known[b], found]))
+            found = np.concatenate([found, extra.valid])
+        known[b] = np.concatenate([known[b], found])
+        arrived[b].extend([e] * len(found))
         check(known[b], len(gammas))
     at = 1 if len(known[1]) > len(known[0]) else 0
     return p[at], known[at], len(gammas), paths

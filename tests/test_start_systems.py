@@ -95,7 +95,8 @@ def test_monodromy_completes_at_the_other_point_when_one_solution_is_always_lost
 
     def lossy(chart, p_from, p_to, points, gamma, **kw):
         ends = real_track(chart, p_from, p_to, points, gamma, **kw)
-        first.append(p_from) if not first else None
+        if not first:
+            first.append(p_from)
         if np.allclose(p_to, first[0]):  # towards p0: never let the last solution arrive
             for i, x in enumerate(ends):
                 if np.all(np.isfinite(x)) and not any(np.linalg.norm(x - y) < 1e-6 * (1 + np.linalg.norm(x)) for y in seen):
