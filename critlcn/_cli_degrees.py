@@ -6,33 +6,13 @@ from __future__ import annotations
 import click
 
 from critlcn import __version__
-from critlcn.clikit import KCommand, emit, friendly, k_option, parse_sizes
+from critlcn.clikit import KCommand, emit, friendly, k_option, parse_filters, parse_sizes
 from critlcn.errors import CritlcnError
 from critlcn.report import render_table, to_json
 
 __all__ = ["degrees"]
 
 FORMATS = click.Choice(["table", "json", "csv", "md", "latex"])
-
-
-def _filter_entries(k: str) -> tuple[tuple[int, ...], ...]:
-    """``'3,2,2'`` → ((3,), (2,), (2,)); ``'2x2,2x1'`` → ((2, 2), (2, 1))."""
-    formats = []
-    for token in str(k).replace(" ", ",").split(","):
-        if not token:
-            continue
-        try:
-            dims = tuple(int(v) for v in token.lower().split("x"))
-        except ValueError:
-            raise CritlcnError(f"filter format {token!r} is not whole numbers: pass e.g. --k 3 2 2 or --k 2x2 2x1") from None
-        if any(v < 1 for v in dims):
-            raise CritlcnError(f"filter format {token!r} has a size below 1: every axis has at least one weight")
-        formats.append(dims)
-    if not formats:
-        raise CritlcnError("no filter sizes after --k: pass them separated by spaces, e.g. --k 3 2 2")
-    if len({len(f) for f in formats}) > 1:
-        raise CritlcnError(f"filters of different orders {k!r}: give every layer the same number of axes, e.g. --k 2x2 2x1")
-    return tuple(formats)
 
 
 def _by_degree(d: int, fmt: str) -> str:
@@ -49,19 +29,13 @@ def _by_degree(d: int, fmt: str) -> str:
     return render_table(["partition λ", "dim", "EDgen(Δ_λ)"], rows, fmt, title=title)
 
 
-def _by_architecture(formats, strides, fmt: str) -> str:
-    from math import prod
-
+def _by_architecture(arch, fmt: str) -> str:
     from critlcn.degrees import architecture_breakdown, segre_dimensions, segre_ed_degree
 
-    entries = [prod(f) for f in formats]
-    ns = segre_dimensions(entries)
+    ns = segre_dimensions(arch.layer_entries)
     segre = segre_ed_degree(ns)
-    label = "k=(" + ",".join("x".join(map(str, f)) for f in formats) + ")"
-    one_d = all(len(f) == 1 for f in formats)
-    stride_one = all(s == 1 for s in strides)
-    if strides:
-        label += ", s=(" + ",".join(map(str, strides)) + ")"
+    label = arch.label()
+    one_d, stride_one = arch.axes == 1, arch.stride_one
     rows = []
     if one_d and stride_one:
         rows = architecture_breakdown(ns)
@@ -77,7 +51,7 @@ def _by_architecture(formats, strides, fmt: str) -> str:
         return to_json(payload)
     head = f"{label}: {segre} complex critical scaling classes = generic ED degree of {segre_name}"
     if not rows:
-        why = "strides" if not stride_one else "D-dimensional filters"
+        why = "D-dimensional filters" if not one_d else "strides"
         if fmt == "table":
             return head + f"\n({why}: critical points are not organised by strata, so there is no breakdown)"
         return render_table(["architecture", "Segre product", "classes"], [[label, segre_name, segre]], fmt,
@@ -115,12 +89,9 @@ def degrees(d, k, strides, fmt, output):
             raise CritlcnError(f"--d {d} is outside 1..{MAX_COUNT_DEGREE}: choose a degree in that range")
         emit(_by_degree(d, fmt), output)
         return
-    formats = _filter_entries(k)
-    s = parse_sizes(strides, "stride") if strides else ()
-    if s and len(s) != len(formats):
-        raise CritlcnError(f"{len(s)} strides for {len(formats)} layers: give one stride per filter, e.g. --s 2 1")
-    if any(v < 1 for v in s):
-        raise CritlcnError(f"strides {s} must be at least 1: e.g. --s 2 1")
-    if len(formats[0]) == 1 and sum(f[0] - 1 for f in formats) > MAX_COUNT_DEGREE and all(v == 1 for v in s):
-        raise CritlcnError(f"degree {sum(f[0] - 1 for f in formats)} is above {MAX_COUNT_DEGREE}: use smaller filters")
-    emit(_by_architecture(formats, s, fmt), output)
+    from critlcn.architecture import Architecture, check_degree
+
+    arch = Architecture(parse_filters(k), parse_sizes(strides, "stride") if strides else ())
+    if arch.stride_one:  # the breakdown by partition needs ED degrees up to d
+        check_degree(arch, MAX_COUNT_DEGREE)
+    emit(_by_architecture(arch, fmt), output)
