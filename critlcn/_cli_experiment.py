@@ -99,8 +99,8 @@ def experiment(k, strides, method, runs, seed, data_model, targets, samples, d0,
     classified by rrmp (stride one) or as smooth interior points of the
     function space or not (--method parameters; strides, D-dim), and checked
     against the listed critical points."""
-    from critlcn.descent import (DATA_MODELS, EXPERIMENT_FORMATS, PAPER_SETUP, STEP_RULES, TARGET_DISTRIBUTIONS,
-                                 experiment as run, render_experiment)
+    from critlcn.descent import DATA_MODELS, PAPER_SETUP, STEP_RULES, TARGET_DISTRIBUTIONS, experiment as run
+    from critlcn.render import EXPERIMENT_FORMATS, render_experiment
     from critlcn.initialisation import LAYER_NORMS, ROOT_DISTRIBUTIONS, parse_init_type
 
     arch = _arch(k, strides)
@@ -158,7 +158,8 @@ def _experiment_parameters(arch, runs, seed, data_model, targets, samples, init_
                            output):
     """``experiment --method parameters``: limits classified as smooth interior
     points or not (`critlcn.paramdescent`)."""
-    from critlcn.paramdescent import experiment as run_params, render_descent
+    from critlcn.paramdescent import experiment as run_params
+    from critlcn.render import render_descent
 
     source = click.get_current_context().get_parameter_source
     given = [n for n in _STRATA_ONLY if source(n) is not click.core.ParameterSource.DEFAULT]

@@ -95,7 +95,7 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
             raise CritlcnError(f"{', '.join(bad)}: for --method strata only (the parameter-space solver runs in one process); drop {' and '.join(bad)}")
     ds, loss = _dataset_and_loss(arch, data_path, allow_singular)
     if method == "parameters":
-        from critlcn._cli_params import render_params
+        from critlcn.render import render_params
         from critlcn.paramspace import solve as run_params
 
         result = run_params(arch, loss, ds, seed=seed, quiet=quiet)

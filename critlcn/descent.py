@@ -68,11 +68,9 @@ __all__ = [
     "RunRecord",
     "ExperimentResult",
     "experiment",
-    "render_experiment",
     "ClassRow",
     "LossDescentResult",
     "descend_on_loss",
-    "EXPERIMENT_FORMATS",
     "DATA_MODELS",
     "TARGET_DISTRIBUTIONS",
     "STEP_RULES",
@@ -85,7 +83,6 @@ __all__ = [
 
 DATA_MODELS = ("whitened", "gaussian")
 TARGET_DISTRIBUTIONS = ("gaussian", "sphere", "uniform")
-EXPERIMENT_FORMATS = ("table", "json", "md", "latex")
 
 #: Default convergence test: ‖∇L‖ ≤ TOL · (1 + ‖b‖).
 TOL = 1e-9
@@ -826,72 +823,6 @@ def experiment(arch: Architecture, runs: int, seed: int = 0, data_model: str = "
                             None if init_type == "gaussian" else init_norms,
                             None if data_model == "whitened" else int(samples),
                             None if data_model == "whitened" else int(d0 if d0 is not None else 2 * arch.size))
-
-
-# ---------------------------------------------------------------------------
-# rendering
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}%"
-
-
-def _rows(result: ExperimentResult):
-    head = ("target", "share", "limit", "runs", "share of runs", "mean loss", "region", "checked: listed as")
-    rows = []
-    for t in result.targets:
-        first = True
-        for lim in t.limits:
-            checked = "; ".join(f"{name} {n}" for name, n in lim.types) or None
-            rows.append((t.rrmp if first else "", f"{_pct(t.share)} ({t.targets})" if first else "", lim.rrmp,
-                         lim.runs, _pct(lim.share), f"{lim.mean_loss:.3g}", lim.region, checked))
-            first = False
-    return head, rows
-
-
-def _footer(result: ExperimentResult) -> str:
-    cc = result.checked_converged
-    share = f"{result.matched}/{cc}" + (f" ({_pct(result.matched / cc)})" if cc else "")
-    if result.init_type == "gaussian":
-        init = f"init N(0, {result.init_scale:g}^2)"
-    else:
-        norms = (f"layer norms {result.init_scale:g}·√k_i" if result.init_norms == "balanced"
-                 else f"monic layers ×{result.init_scale:g}")
-        init = f"init {result.init_type} ({result.init_roots} roots, {norms})"
-    targets = f"targets {result.target_dist}" + (f" ×{result.target_scale:g}" if result.target_scale != 1 else "")
-    steps = ("Armijo steps" if result.rule == "armijo" else f"fixed step {result.step:g}") + \
-        (f", {result.max_steps} steps at most" if result.max_steps != MAX_STEPS else "")
-    return (
-        f"{result.architecture.label()}, {result.runs} runs, seed {result.seed}, data {result.data_model}"
-        f"{'' if result.samples is None else f' ({result.samples} samples of size {result.d0} per target)'}, "
-        f"{targets}, {init}, {steps}, root tolerance {result.root_tol:g}, "
-        f"converged {result.converged}/{result.runs}; limits checked against "
-        f"the solver on {result.match_targets} targets: matched {share}, runs below the best listed loss "
-        f"{result.lower_than_best}"
-    )
-
-
-def render_experiment(result: ExperimentResult, fmt: str = "table") -> str:
-    """The tables of the experiment as ``'table'``, ``'json'``, ``'md'`` or ``'latex'``.
-
-    Examples
-    --------
-    >>> res = experiment(Architecture((2, 2)), 10, seed=0)
-    >>> render_experiment(res, "md").splitlines()[0]
-    '| target | share | limit | runs | share of runs | mean loss | region | checked: listed as |'
-    """
-    from critlcn.report import render_table, to_json
-
-    if fmt == "json":
-        return to_json(result.to_dict())
-    if fmt not in EXPERIMENT_FORMATS:
-        raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(EXPERIMENT_FORMATS)}")
-    head, rows = _rows(result)
-    text = render_table(head, rows, fmt)
-    foot = _footer(result)
-    if fmt == "latex":
-        return text + "\n% " + foot + "\n"
-    return text + "\n\n" + foot + "\n"
 
 
 # ---------------------------------------------------------------------------

@@ -61,12 +61,8 @@ __all__ = [
     "lift",
     "check_init",
     "load_init",
-    "render_summary",
-    "SUMMARY_FORMATS",
 ]
 
-#: Formats of `render_summary`.
-SUMMARY_FORMATS = ("table", "md", "latex", "csv")
 
 
 # ---------------------------------------------------------------------------
@@ -487,34 +483,6 @@ def load_init(path: str, arch: Architecture) -> tuple[np.ndarray, ...]:
         if a.dtype.kind not in "biuf":
             raise CritlcnError(f"init file {path}: {n} must hold real numbers, got {a.dtype}")
     return check_init(arrays, arch, where=f"init file {path}")
-
-
-# ---------------------------------------------------------------------------
-# summary rendering
-
-
-def render_summary(result: LiftResult, fmt: str = "table") -> str:
-    """The summary by rrmp as ``'table'``, ``'md'``, ``'latex'`` or ``'csv'`` text.
-
-    Examples
-    --------
-    >>> from critlcn.data import QuadraticLoss
-    >>> from types import SimpleNamespace as P
-    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
-    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
-    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
-    >>> print(render_summary(lift(Architecture((2, 2)), loss, [pt]), "csv").strip())
-    rrmp,region,compatible,real points,parameter classes,minima,saddles,degenerate,best loss
-    11|0,interior,true,1,2,2,0,0,0
-    """
-    from critlcn.render import summary_table
-
-    if fmt not in SUMMARY_FORMATS:
-        raise CritlcnError(f"unknown summary format {fmt!r}: use one of {', '.join(SUMMARY_FORMATS)}")
-    table = summary_table(result)
-    if fmt == "csv":
-        return table.render("csv") + "\n"
-    return table.render(fmt) + "\n"
 
 
 class _CallableModule(types.ModuleType):

@@ -19,7 +19,7 @@ from critlcn.data import QuadraticLoss, quadratic_loss, synth
 from critlcn.convolution import network_filter, network_jacobian, terms
 from critlcn.errors import CritlcnError
 
-__all__ = ["descend", "descend_batch", "jacobian_rank", "Limit", "DescentExperiment", "experiment", "render_descent"]
+__all__ = ["descend", "descend_batch", "jacobian_rank", "Limit", "DescentExperiment", "experiment"]
 
 #: Relative singular value under which the Jacobian of ``μ`` at a limit of
 #: gradient descent counts as rank deficient (limits are accurate to ~1e-9 in
@@ -248,28 +248,3 @@ def experiment(arch: Architecture, runs: int, *, seed: int = 0, targets: int | N
     return DescentExperiment(arch, int(seed), runs, targets, samples, float(init_scale), tuple(limits), data_model)
 
 
-def render_descent(ex: DescentExperiment, fmt: str) -> str:
-    """The experiment as ``table``, ``md``, ``latex``, ``csv`` or ``json``."""
-    from critlcn.report import render_table, to_json
-
-    if fmt == "json":
-        return to_json(ex.to_dict())
-    s = ex.summary()
-    head = ["limit", "runs", "share", "mean loss"]
-    n = max(1, s["runs"])
-    rows = [
-        ["zero loss (global minimum)", s["zero_loss"], f"{s['zero_loss'] / n:.1%}", None],
-        ["positive loss, smooth interior point", s["positive_loss_smooth_interior"],
-         f"{s['positive_loss_smooth_interior'] / n:.1%}", s["mean_positive_loss_smooth"]],
-        ["positive loss, not smooth (rank J_mu < dim)", s["positive_loss_not_smooth"],
-         f"{s['positive_loss_not_smooth'] / n:.1%}", s["mean_positive_loss_not_smooth"]],
-    ]
-    if fmt == "csv":
-        return render_table(head, rows, "csv")
-    title = (f"{ex.architecture.label()}: gradient descent, {s['runs']} runs on {ex.targets} {ex.data_model} targets, "
-             f"seed {ex.seed}; "
-             f"{s['on_solver_list']} of {s['checked_against_solver']} checked limits on the solver's list, "
-             f"{s['not_converged']} not converged")
-    if fmt == "table":
-        return title + "\n\n" + render_table(head, rows, fmt)
-    return render_table(head, rows, fmt, title=title)

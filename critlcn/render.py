@@ -4,7 +4,9 @@ format.
 One function per result type (`solve_document`/`render_solve` for a solve
 and its lifting, `render_enumerate` for the strata of an architecture,
 `render_compatibility` for the paper's table, `report_document` for the
-report); every format — plain text (``table``), Markdown, LaTeX, HTML, CSV and
+report, `render_summary` for a lifting, `render_params` for a solve in
+parameter space, `render_experiment` and `render_descent` for the
+gradient-descent experiments); every format — plain text (``table``), Markdown, LaTeX, HTML, CSV and
 JSON — comes out of the same rows (`critlcn.report` typesets them), so the
 command line, the report and every format show the same columns. Nothing
 here computes: the input is result objects, the output text.
@@ -27,6 +29,8 @@ __all__ = [
     "Table",
     "DOCUMENT_FORMATS",
     "SOLVE_FORMATS",
+    "SUMMARY_FORMATS",
+    "EXPERIMENT_FORMATS",
     "document",
     "architecture_lines",
     "strata_table",
@@ -41,12 +45,20 @@ __all__ = [
     "render_compatibility",
     "render_strata",
     "report_document",
+    "render_summary",
+    "render_params",
+    "render_experiment",
+    "render_descent",
 ]
 
 #: Formats of a whole document (`document`).
 DOCUMENT_FORMATS = ("table", "md", "latex", "html")
 #: Formats of ``critlcn solve``.
 SOLVE_FORMATS = ("table", "json", "md", "csv", "latex", "html")
+#: Formats of `render_summary` (the lifting summary by rrmp).
+SUMMARY_FORMATS = ("table", "md", "latex", "csv")
+#: Formats of `render_experiment`.
+EXPERIMENT_FORMATS = ("table", "json", "md", "latex")
 
 
 @dataclass(frozen=True)
@@ -637,3 +649,192 @@ def report_document(arch, result, lifted, infos, *, seed: int, runs: int, versio
         blocks += [("heading", "Which strata gradient descent reaches from where"),
                    ("image", "init_types", "Share of runs ending on each stratum from each initialisation type")]
     return blocks
+
+
+# ---------------------------------------------------------------------------
+# lifting summary
+
+
+def render_summary(result, fmt: str = "table") -> str:
+    """The summary by rrmp as ``'table'``, ``'md'``, ``'latex'`` or ``'csv'`` text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.lift import lift
+    >>> from critlcn.rrmp import RRMP
+    >>> from types import SimpleNamespace as P
+    >>> loss = QuadraticLoss(np.eye(3), np.array([1.0, 0.0, -1.0]), 2.0)
+    >>> pt = P(rrmp=RRMP.parse("11|0"), partition=(1, 1), region="interior", compatible=True,
+    ...        filter=(1.0, 0.0, -1.0), loss=0.0)
+    >>> print(render_summary(lift(Architecture((2, 2)), loss, [pt]), "csv").strip())
+    rrmp,region,compatible,real points,parameter classes,minima,saddles,degenerate,best loss
+    11|0,interior,true,1,2,2,0,0,0
+    """
+    if fmt not in SUMMARY_FORMATS:
+        raise CritlcnError(f"unknown summary format {fmt!r}: use one of {', '.join(SUMMARY_FORMATS)}")
+    table = summary_table(result)
+    if fmt == "csv":
+        return table.render("csv") + "\n"
+    return table.render(fmt) + "\n"
+
+# ---------------------------------------------------------------------------
+# parameter-space solve (strides, D-dimensional filters, --method parameters)
+
+
+def _params_filters(p, arch) -> str:
+    return " | ".join(" ".join(f"{v:.4g}" for v in f) for f in p.filters)
+
+
+def _params_rows(result):
+    arch = result.architecture
+    head = ["loss", "type", "neg. eig.", "global", "smooth interior", "rank J_mu", "|grad|", "filters (layer 1 first)"]
+    rows = [[f"{p.loss:.6g}", p.type, p.negative_eigenvalues, p.global_minimum, p.smooth_interior, p.jacobian_rank,
+             f"{p.gradient_norm:.1e}", _params_filters(p, arch)] for p in result.points]
+    return head, rows
+
+
+def _params_stats(result):
+    s = result.stats
+    head = ["tracked", "valid", "expected", "real", "spurious", "failed", "re-tracked"]
+    return head, [[s.tracked, s.valid, s.expected, s.real, s.spurious, s.failed, s.retracked]]
+
+
+def render_params(result, fmt: str) -> str:
+    """The report of a parameter-space solve as ``table``, ``md``, ``latex``,
+    ``csv`` (one row per real critical scaling class) or ``json``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.data import QuadraticLoss
+    >>> from critlcn.paramspace import solve
+    >>> rng = np.random.default_rng(0)
+    >>> M = rng.normal(size=(4, 4))
+    >>> res = solve(Architecture((2, 2), (2, 1)), QuadraticLoss(M @ M.T + np.eye(4), rng.normal(size=4), 1.0))
+    >>> json.loads(render_params(res, "json"))["paths"]["valid"]
+    6
+    >>> render_params(res, "csv").splitlines()[0].split(",")[:3]
+    ['loss', 'type', 'negative_eigenvalues']
+    """
+    import numpy as np
+
+    if fmt == "json":
+        return to_json(result.to_dict())
+    arch = result.architecture
+    if fmt == "csv":
+        buf = io.StringIO()
+        wr = csv.writer(buf, lineterminator="\n")
+        wr.writerow(["loss", "type", "negative_eigenvalues", "global_minimum", "smooth_interior", "jacobian_rank",
+                     "gradient_norm", "filters", "end_to_end"])
+        for p in result.points:
+            wr.writerow([repr(p.loss), p.type, p.negative_eigenvalues, str(p.global_minimum).lower(),
+                         str(p.smooth_interior).lower(), p.jacobian_rank, repr(p.gradient_norm),
+                         json.dumps([np.asarray(f).reshape(fm).tolist() for f, fm in zip(p.filters, arch.formats)]),
+                         json.dumps(np.asarray(p.end_to_end).reshape(arch.end_format).tolist())])
+        return buf.getvalue()
+    sections = [("Paths (parameter homotopy from the cached start system)", _params_stats(result)),
+                ("Real critical points in parameter space (one per scaling class, balanced)", _params_rows(result))]
+    summary = str(result)
+    if fmt == "latex":
+        out = ["% " + line for line in summary.splitlines()]
+        out += [render_table(h, r, "latex", title=t) for t, (h, r) in sections]
+        return "\n\n".join(out)
+    blocks = [f"# critlcn solve: {arch.label()}\n\n```\n{summary}\n```" if fmt == "md" else summary]
+    for title, (head, rows) in sections:
+        blocks.append((f"### {title}" if fmt == "md" else title + ":") + "\n\n" + render_table(head, rows, fmt))
+    return "\n\n".join(blocks)
+
+# ---------------------------------------------------------------------------
+# experiments: gradient descent in function space and in parameter space
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def _experiment_rows(result):
+    head = ("target", "share", "limit", "runs", "share of runs", "mean loss", "region", "checked: listed as")
+    rows = []
+    for t in result.targets:
+        first = True
+        for lim in t.limits:
+            checked = "; ".join(f"{name} {n}" for name, n in lim.types) or None
+            rows.append((t.rrmp if first else "", f"{_pct(t.share)} ({t.targets})" if first else "", lim.rrmp,
+                         lim.runs, _pct(lim.share), f"{lim.mean_loss:.3g}", lim.region, checked))
+            first = False
+    return head, rows
+
+
+def _experiment_footer(result) -> str:
+    from critlcn.descent import MAX_STEPS
+
+    cc = result.checked_converged
+    share = f"{result.matched}/{cc}" + (f" ({_pct(result.matched / cc)})" if cc else "")
+    if result.init_type == "gaussian":
+        init = f"init N(0, {result.init_scale:g}^2)"
+    else:
+        norms = (f"layer norms {result.init_scale:g}·√k_i" if result.init_norms == "balanced"
+                 else f"monic layers ×{result.init_scale:g}")
+        init = f"init {result.init_type} ({result.init_roots} roots, {norms})"
+    targets = f"targets {result.target_dist}" + (f" ×{result.target_scale:g}" if result.target_scale != 1 else "")
+    steps = ("Armijo steps" if result.rule == "armijo" else f"fixed step {result.step:g}") + \
+        (f", {result.max_steps} steps at most" if result.max_steps != MAX_STEPS else "")
+    return (
+        f"{result.architecture.label()}, {result.runs} runs, seed {result.seed}, data {result.data_model}"
+        f"{'' if result.samples is None else f' ({result.samples} samples of size {result.d0} per target)'}, "
+        f"{targets}, {init}, {steps}, root tolerance {result.root_tol:g}, "
+        f"converged {result.converged}/{result.runs}; limits checked against "
+        f"the solver on {result.match_targets} targets: matched {share}, runs below the best listed loss "
+        f"{result.lower_than_best}"
+    )
+
+
+def render_experiment(result, fmt: str = "table") -> str:
+    """The tables of the experiment as ``'table'``, ``'json'``, ``'md'`` or ``'latex'``.
+
+    Examples
+    --------
+    >>> from critlcn.architecture import Architecture
+    >>> from critlcn.descent import experiment
+    >>> res = experiment(Architecture((2, 2)), 10, seed=0)
+    >>> render_experiment(res, "md").splitlines()[0]
+    '| target | share | limit | runs | share of runs | mean loss | region | checked: listed as |'
+    """
+    if fmt == "json":
+        return to_json(result.to_dict())
+    if fmt not in EXPERIMENT_FORMATS:
+        raise CritlcnError(f"unknown format {fmt!r}: use one of {', '.join(EXPERIMENT_FORMATS)}")
+    head, rows = _experiment_rows(result)
+    text = render_table(head, rows, fmt)
+    foot = _experiment_footer(result)
+    if fmt == "latex":
+        return text + "\n% " + foot + "\n"
+    return text + "\n\n" + foot + "\n"
+
+def render_descent(ex, fmt: str) -> str:
+    """The experiment as ``table``, ``md``, ``latex``, ``csv`` or ``json``."""
+    if fmt == "json":
+        return to_json(ex.to_dict())
+    s = ex.summary()
+    head = ["limit", "runs", "share", "mean loss"]
+    n = max(1, s["runs"])
+    rows = [
+        ["zero loss (global minimum)", s["zero_loss"], f"{s['zero_loss'] / n:.1%}", None],
+        ["positive loss, smooth interior point", s["positive_loss_smooth_interior"],
+         f"{s['positive_loss_smooth_interior'] / n:.1%}", s["mean_positive_loss_smooth"]],
+        ["positive loss, not smooth (rank J_mu < dim)", s["positive_loss_not_smooth"],
+         f"{s['positive_loss_not_smooth'] / n:.1%}", s["mean_positive_loss_not_smooth"]],
+    ]
+    if fmt == "csv":
+        return render_table(head, rows, "csv")
+    title = (f"{ex.architecture.label()}: gradient descent, {s['runs']} runs on {ex.targets} {ex.data_model} targets, "
+             f"seed {ex.seed}; "
+             f"{s['on_solver_list']} of {s['checked_against_solver']} checked limits on the solver's list, "
+             f"{s['not_converged']} not converged")
+    if fmt == "table":
+        return title + "\n\n" + render_table(head, rows, fmt)
+    return render_table(head, rows, fmt, title=title)

@@ -537,6 +537,6 @@ class LiftResult:
         return base
 
     def __str__(self) -> str:
-        from critlcn.lift import render_summary
+        from critlcn.render import render_summary
 
         return render_summary(self, "table")

@@ -106,7 +106,7 @@ def main(argv=None):
         md2, "",
     ]
     if args.reproduce:
-        from critlcn.descent import render_experiment
+        from critlcn.render import render_experiment
 
         doc += ["## Reproduction of MATH.md §8", ""]
         for k in [(4, 2), (3, 2, 2)]:

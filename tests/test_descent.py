@@ -8,19 +8,18 @@ import pytest
 
 from critlcn.architecture import Architecture
 from critlcn.descent import (
-    EXPERIMENT_FORMATS,
     batch_value_gradient,
     descend,
     experiment,
     gaussian_losses,
     random_init,
-    render_experiment,
     rrmp_of_limit,
     rrmp_of_near_form,
     whitened_losses,
 )
 from critlcn.errors import CritlcnError
 from critlcn.polynomials import form_from_roots, rotate_form
+from critlcn.render import EXPERIMENT_FORMATS, render_experiment
 from critlcn.rrmp import REGIONS, RRMP, enumerate_rrmps, region
 
 

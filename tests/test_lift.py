@@ -17,7 +17,8 @@ from critlcn.data import QuadraticLoss, quadratic_loss, synth
 from critlcn.descent import BatchLoss, descend, random_init
 from critlcn.errors import CritlcnError
 from critlcn.landscape import parameter_gradient, parameter_hessian, scaling_directions
-from critlcn.lift import invariants, lift, load_init, render_summary
+from critlcn.lift import invariants, lift, load_init
+from critlcn.render import render_summary
 from critlcn.roots import factor_form, form_from_roots
 from critlcn.rrmp import RRMP
 
