@@ -58,6 +58,7 @@ from fractions import Fraction
 import flint as fl
 import numpy as np
 
+from critlcn.endpoints import scaled_condition
 from critlcn.errors import CritlcnError
 
 #: Working precisions (bits) tried in turn for each solution: ill-conditioned
@@ -630,19 +631,6 @@ def _decide(model, out, real_data, max_radius):
                         reason="" if valid else "invalid (c = 0 or colliding roots)"), _bounds(Xbox, inward=True))
 
 
-def _scaled_condition(J, x) -> float:
-    """Condition number of ``J`` with columns scaled by ``|x_j|`` and rows
-    normalised: charts put genuine solutions at very different scales (a
-    scale ``c`` of 5e-11 beside roots of size 30 on real data), which makes
-    the raw condition number huge without the solution being singular; the
-    Krawczyk test itself is indifferent to that scaling."""
-    cols = np.where(np.abs(x) > 0, np.abs(x), 1.0)
-    Js = J * cols[None, :]
-    rows = np.linalg.norm(Js, axis=1)
-    with np.errstate(all="ignore"):
-        return float(np.linalg.cond(Js / np.where(rows > 0, rows, 1.0)[:, None]))
-
-
 def _krawczyk_at(model, Qm, bm, x0, max_radius):
     n = model.unknowns
     scale = 1 + float(np.max(np.abs(x0)))
@@ -658,7 +646,7 @@ def _krawczyk_at(model, Qm, bm, x0, max_radius):
             Y = np.linalg.inv(Jm)
         except np.linalg.LinAlgError:
             return x0, "singular Jacobian"
-        if not np.all(np.isfinite(Y)) or _scaled_condition(Jm, _mid(xb)) > 1e15:
+        if not np.all(np.isfinite(Y)) or scaled_condition(Jm[None], _mid(xb)[None])[0] > 1e15:
             return x0, "singular Jacobian"
         step = (_matrix(Y) * F).entries()
         # the step's midpoint says whether Newton has converged; its radius

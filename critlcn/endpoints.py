@@ -24,6 +24,7 @@ __all__ = [
     "Repaired",
     "repair_paths",
     "random_gamma",
+    "scaled_condition",
     "BACKWARD_ERROR",
     "DIVERGED",
     "CONVERGED",
@@ -51,6 +52,39 @@ MORE_NEWTON = 24
 DUPLICATE = 1e-7
 #: Rotations (radians) of gamma for re-tracking failed paths alone.
 NEARBY_TURNS = (0.02, -0.05, 0.1, -0.2)
+
+
+def scaled_condition(J, X, floor: float = 0.0) -> np.ndarray:
+    """Condition numbers of the Jacobians ``J`` (shape ``(m, n, n)``) at the
+    points ``X`` (``(m, n)``), columns scaled by ``max(floor, |x_j|)`` (by 1
+    where that is 0) and rows normalised; infinite where anything is not finite.
+
+    Charts put genuine solutions at very different scales (a scale ``c`` of
+    5e-11 beside roots of size 30 on real data), which makes the raw condition
+    number huge without the point being singular. Parameter-space unknowns
+    (filter entries) can be exactly 0 at a genuine point, hence ``floor = 1``
+    there.
+
+    Examples
+    --------
+    A genuine point with a coordinate of 1e-9 looks singular without the floor:
+
+    >>> J = np.array([[[1.0, 1.0], [1.0, -1.0]]])
+    >>> x = np.array([[1.0, 1e-9]])
+    >>> bool(scaled_condition(J, x)[0] > 1e8), round(float(scaled_condition(J, x, floor=1.0)[0]), 6)
+    (True, 1.0)
+    """
+    J = np.asarray(J, dtype=complex)
+    X = np.asarray(X, dtype=complex).reshape(J.shape[0], J.shape[2])
+    out = np.full(J.shape[0], np.inf)
+    ok = np.all(np.isfinite(J.reshape(J.shape[0], -1)), axis=1) & np.all(np.isfinite(X), axis=1)
+    if ok.any():
+        cols = np.maximum(floor, np.abs(X[ok]))
+        Js = J[ok] * np.where(cols > 0, cols, 1.0)[:, None, :]
+        rows = np.linalg.norm(Js, axis=2, keepdims=True)
+        with np.errstate(all="ignore"):
+            out[ok] = np.linalg.cond(Js / np.where(rows > 0, rows, 1.0))
+    return out
 
 
 @dataclass(frozen=True)

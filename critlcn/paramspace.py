@@ -31,7 +31,7 @@ import numpy as np
 from critlcn import homotopy
 from critlcn.architecture import Architecture
 from critlcn.convolution import network_filter, network_jacobian, offsets
-from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma, repair_paths
+from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma, repair_paths, scaled_condition
 from critlcn.errors import CritlcnError
 from critlcn.landscape import EIGEN_TOL, classify_hessian, network_gradient, network_hessian, scaling_directions
 from critlcn.results import HessianType, versions
@@ -341,21 +341,10 @@ def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
         if np.linalg.norm(w) <= 1e-8 * ref_norm:
             return True
         with np.errstate(all="ignore"):
-            return bool(_scaled_condition(assembled, x[None, :], np.array([True]))[0] > SINGULAR)
+            return bool(scaled_condition(assembled.jacobian(x[None, :]), x[None, :], floor=1.0)[0] > SINGULAR)
 
     X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
     return classify_endpoints(assembled, X, spurious=spurious, known=known)
-
-
-def _scaled_condition(assembled, X, finite) -> np.ndarray:
-    out = np.full(X.shape[0], np.inf)
-    ok = np.flatnonzero(finite & np.all(np.isfinite(X), axis=1))
-    if ok.size:
-        J = assembled.jacobian(X[ok]) * np.maximum(1.0, np.abs(X[ok]))[:, None, :]
-        J = J / np.maximum(np.linalg.norm(J, axis=2, keepdims=True), 1e-300)
-        for i, Jk in zip(ok, J):
-            out[i] = np.linalg.cond(Jk) if np.all(np.isfinite(Jk)) else np.inf
-    return out
 
 
 def _track(system: ParamSystem, p_from, p_to, points, gamma: complex, seed: int, precision: str = "d") -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 
 from critlcn import homotopy
 from critlcn.degrees import ed_degree
-from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma
+from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma, scaled_condition as _scaled_condition
 from critlcn.errors import CritlcnError
 from critlcn.parallel import pmap
 from critlcn.rrmp import partitions
@@ -340,11 +340,8 @@ def scaled_condition(assembled: Assembled, x) -> float:
     >>> scaled_condition(critical_system(default_chart((2,))).assemble(p), x) < 1e6
     True
     """
-    from critlcn.certify import _scaled_condition  # the same scaling decides singularity there
-
-    x = np.asarray(x, dtype=complex)
-    J = assembled.jacobian(x[None, :])[0]
-    return _scaled_condition(J, x) if np.all(np.isfinite(J)) else float("inf")
+    x = np.asarray(x, dtype=complex)[None, :]
+    return float(_scaled_condition(assembled.jacobian(x), x)[0])
 
 
 def reference_norm(p, d: int) -> float:
