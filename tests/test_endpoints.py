@@ -142,3 +142,60 @@ def test_classification_matches_a_pairwise_reference_on_many_points():
             want.append("valid")
     assert ends.status == tuple(want)
     assert ends.count("valid") == 2  # the two roots not already known
+
+
+class UnitRoots:
+    """``x^n − 1`` in the interface of `critlcn.systems.Assembled`."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def newton(self, X, iters=8):
+        X = np.array(X, dtype=complex)
+        step = np.full(len(X), np.inf)
+        for _ in range(iters):
+            with np.errstate(all="ignore"):
+                dx = (X**self.n - 1) / (self.n * X ** (self.n - 1))
+                X = X - dx
+                step = np.abs(dx[:, 0]) / (1 + np.abs(X[:, 0]))
+        return X, step, np.ones(len(X))
+
+    def backward_error(self, X):
+        X = np.asarray(X, dtype=complex)[:, 0]
+        return np.abs(X**self.n - 1) / (np.abs(X) ** self.n + 1)
+
+
+def test_a_whole_retrack_goes_in_pieces_and_stops_once_nothing_is_missing():
+    """A root that only a fresh gamma reaches: the re-track of every start
+    stops after the piece holding the start that reaches it."""
+    from critlcn.endpoints import RETRY_PIECES
+
+    n, lost = 160, 5
+    roots = np.exp(2j * np.pi * np.arange(n) / n)
+    first = 1.0
+
+    def near(gamma):  # the first gamma and the turns of it that re-track lost paths alone
+        return abs(np.angle(gamma / first)) < 0.3
+
+    def reaches(i, gamma):  # a fresh gamma permutes which start reaches which root
+        return i if near(gamma) else (i + 1 + int(abs(gamma.imag) * 1e6) % (n - 1)) % n
+
+    calls = []
+
+    def track(indices, gamma, seed, precision):
+        calls.append((list(indices), gamma))
+        return np.array([[np.nan] if near(gamma) and i == lost else [roots[reaches(i, gamma)]] for i in indices])
+
+    def classify(points, known=None):
+        return classify_endpoints(UnitRoots(n), points, known=known)
+
+    raw = track(range(n), first, 0, "d")
+    out = repair_paths(classify, track, raw, np.random.default_rng(1), first, retries=1, subset_rounds=2)
+    assert len(out.solutions) == n and out.failed == 0
+    assert np.abs(out.solutions[:, 0][:, None] - roots[None, :]).min(axis=0).max() < 1e-9  # every root found
+    fresh = [(idx, g) for idx, g in calls[1:] if not near(g)]
+    assert len({g for _, g in fresh}) == 1  # one gamma for the whole re-track
+    finder = [i for i in range(n) if reaches(i, fresh[0][1]) == lost]
+    assert finder[0] in fresh[-1][0]  # the last piece tracked found the root
+    assert all(len(idx) <= -(-n // RETRY_PIECES) for idx, _ in fresh)
+    assert sum(len(idx) for idx, _ in fresh) <= n
