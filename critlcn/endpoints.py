@@ -171,7 +171,7 @@ class _Pool:
         return self._key[slot]
 
 
-def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], bool] | None = None,
+def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], np.ndarray] | None = None,
                        known=None) -> Endpoints:
     """Refine ``points`` with Newton's method and sort them into valid,
     duplicate, spurious and failed.
@@ -185,8 +185,9 @@ def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], bo
     points : array_like, shape (S, n)
         Raw end points.
     spurious : callable, optional
-        ``spurious(x)`` is True for a refined solution that does not solve the
-        problem (default: none is).
+        ``spurious(X)`` (rows: refined solutions) is True where a solution
+        does not solve the problem (default: none is); one call for all, so
+        that Jacobians and condition numbers are computed in one batch.
     known : array_like, optional
         Already accepted solutions: points equal to one of them are duplicates.
 
@@ -222,11 +223,16 @@ def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], bo
     buf = np.empty((max(16, 2 * len(kept) + X.shape[0]), X.shape[1]), dtype=complex)
     buf[: len(kept)] = kept
     m = len(kept)
+    with np.errstate(invalid="ignore"):
+        ok = (finite & np.all(np.isfinite(Xr), axis=1) & (err <= BACKWARD_ERROR) & (step <= CONVERGED)
+              & (np.max(np.abs(Xr), axis=1) <= DIVERGED))
+    bad = np.zeros(X.shape[0], dtype=bool)
+    if spurious is not None and ok.any():
+        bad[ok] = np.asarray(spurious(Xr[ok]), dtype=bool)
     for i, x in enumerate(Xr):
-        if not (finite[i] and np.all(np.isfinite(x)) and err[i] <= BACKWARD_ERROR and step[i] <= CONVERGED
-                and np.max(np.abs(x)) <= DIVERGED):
+        if not ok[i]:
             status.append(EndpointStatus.FAILED)
-        elif spurious is not None and spurious(x):
+        elif bad[i]:
             status.append(EndpointStatus.SPURIOUS)
         elif m and np.min(np.linalg.norm(buf[:m] - x, axis=1)) <= DUPLICATE * (1 + np.linalg.norm(x)):
             status.append(EndpointStatus.DUPLICATE)  # the test of _same, against every accepted point at once

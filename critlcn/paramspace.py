@@ -336,12 +336,10 @@ def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
     chart = assembled.system.chart
     ref_norm = _reference_norm(np.asarray(p, dtype=complex), chart.arch.size)
 
-    def spurious(x) -> bool:
-        w = network_filter(chart.arch, chart.filters(x))
-        if np.linalg.norm(w) <= 1e-8 * ref_norm:
-            return True
+    def spurious(X) -> np.ndarray:
+        zero = np.array([np.linalg.norm(network_filter(chart.arch, chart.filters(x))) <= 1e-8 * ref_norm for x in X])
         with np.errstate(all="ignore"):
-            return bool(scaled_condition(assembled.jacobian(x[None, :]), x[None, :], floor=1.0)[0] > SINGULAR)
+            return zero | (scaled_condition(assembled.jacobian(X), X, floor=1.0) > SINGULAR)
 
     X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
     return classify_endpoints(assembled, X, spurious=spurious, known=known)
