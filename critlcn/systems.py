@@ -564,17 +564,41 @@ class Assembled:
         return out
 
     def jacobian(self, X) -> np.ndarray:
-        """Jacobians at points ``X`` (S, n) -> ``(S, n, n)``."""
+        """Jacobians at points ``X`` (S, n) -> ``(S, n, n)``.
+
+        ``∂x^α/∂x_v = α_v x^α / x_v``: one product of the monomials with the
+        exponents per equation instead of one per unknown; points with a
+        coordinate at or near 0 (where ``x^α`` can underflow) take the
+        term-by-term derivative.
+
+        Examples
+        --------
+        >>> a = critical_system(default_chart((2, 1))).assemble(random_parameters(3, np.random.default_rng(0)))
+        >>> X = np.random.default_rng(1).normal(size=(2, 3)) + 0j
+        >>> X[1, 0] = 0.0
+        >>> h = 1e-7
+        >>> fd = np.stack([(a.evaluate(X + h * np.eye(3)[v]) - a.evaluate(X - h * np.eye(3)[v])) / (2 * h)
+        ...                for v in range(3)], axis=2)
+        >>> bool(np.allclose(a.jacobian(X), fd, rtol=1e-6, atol=1e-6))
+        True
+        """
         X = np.atleast_2d(np.asarray(X, dtype=complex))
         S, n = X.shape
         P = self._powers(X)
         out = np.empty((S, n, n), dtype=complex)
-        for e, (ex, co) in enumerate(zip(self.system.exponents, self.coefficients)):
-            for v in range(n):
-                dex = ex.copy()
-                mult = dex[:, v].astype(complex)
-                dex[:, v] = np.maximum(dex[:, v] - 1, 0)
-                out[:, e, v] = _monomials(P, dex) @ (co * mult)
+        tiny = np.any(np.abs(X) < 1e-100, axis=1) | ~np.all(np.isfinite(X), axis=1)
+        fast = np.flatnonzero(~tiny)
+        slow = np.flatnonzero(tiny)
+        with np.errstate(all="ignore"):
+            inv = 1.0 / X[fast]
+            for e, (ex, co) in enumerate(zip(self.system.exponents, self.coefficients)):
+                if fast.size:
+                    out[fast, e, :] = ((_monomials(P[fast], ex) * co) @ ex) * inv
+                for v in range(n) if slow.size else ():
+                    dex = ex.copy()
+                    mult = dex[:, v].astype(complex)
+                    dex[:, v] = np.maximum(dex[:, v] - 1, 0)
+                    out[slow, e, v] = _monomials(P[slow], dex) @ (co * mult)
         return out
 
     def newton(self, X, iters: int = 8):
@@ -582,20 +606,30 @@ class Assembled:
         relative size and the Jacobian condition numbers at the end."""
         X = np.atleast_2d(np.asarray(X, dtype=complex)).copy()
         step_size = np.full(X.shape[0], np.inf)
+        # A point stops once its step is at rounding level: below 1e-15, or
+        # below 1e-11 and no longer shrinking (the floor is cond·eps, 1e-14 to
+        # 1e-10 at d = 10, so a fixed threshold would keep every point for all
+        # iterations). Slower, linear convergence near a singular solution
+        # keeps going.
+        active = np.arange(X.shape[0])
         for _ in range(iters):
-            F = self.evaluate(X)
-            J = self.jacobian(X)
+            if active.size == 0:
+                break
+            Xa = X[active]
+            F = self.evaluate(Xa)
+            J = self.jacobian(Xa)
             try:
                 dx = np.linalg.solve(J, -F[..., None])[..., 0]
             except np.linalg.LinAlgError:
                 dx = np.stack([np.linalg.lstsq(Jk, -Fk, rcond=None)[0] for Jk, Fk in zip(J, F)])
             bad = ~np.all(np.isfinite(dx), axis=1)
             dx[bad] = 0
-            X = X + dx
-            step_size = np.linalg.norm(dx, axis=1) / (1 + np.linalg.norm(X, axis=1))
-            step_size[bad] = np.inf
-            if np.all(step_size < 1e-15):
-                break
+            X[active] = Xa + dx
+            step = np.linalg.norm(dx, axis=1) / (1 + np.linalg.norm(Xa + dx, axis=1))
+            step[bad] = np.inf
+            done = (step < 1e-15) | ((step < 1e-11) & (step > step_size[active] / 4))
+            step_size[active] = step
+            active = active[~done]
         J = self.jacobian(X)
         with np.errstate(all="ignore"):
             cond = np.array([np.linalg.cond(Jk) if np.all(np.isfinite(Jk)) else np.inf for Jk in J])
