@@ -199,3 +199,29 @@ def test_a_whole_retrack_goes_in_pieces_and_stops_once_nothing_is_missing():
     assert finder[0] in fresh[-1][0]  # the last piece tracked found the root
     assert all(len(idx) <= -(-n // RETRY_PIECES) for idx, _ in fresh)
     assert sum(len(idx) for idx, _ in fresh) <= n
+
+
+def test_lost_paths_go_to_fresh_charts_along_the_same_gamma():
+    """A path that fails in this chart and in the first other chart reaches
+    its root in the second: both chart rounds keep the first gamma (the path
+    of filters is the same in every chart), before anything else is tried."""
+    n, lost = 40, 3
+    roots = np.exp(2j * np.pi * np.arange(n) / n)
+    first = np.exp(0.7j)
+    charts = []
+
+    def track(indices, gamma, seed, precision):
+        return np.array([[np.nan] if i == lost else [roots[i]] for i in indices])
+
+    def track_elsewhere(indices, gamma, seed):
+        charts.append(gamma)
+        return np.array([[roots[i]] if len(charts) >= 2 or i != lost else [np.nan] for i in indices])
+
+    def classify(points, known=None):
+        return classify_endpoints(UnitRoots(n), points, known=known)
+
+    out = repair_paths(classify, track, track(range(n), first, 0, "d"), np.random.default_rng(0), first,
+                       track_elsewhere=track_elsewhere)
+    assert len(out.solutions) == n and out.failed == 0
+    assert charts == [first, first]
+    assert out.retracked == 3  # one double-double re-track, two chart rounds of the one lost path
