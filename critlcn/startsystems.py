@@ -468,8 +468,13 @@ def build_start(
     the count equals ``target`` — the exact generic ED degree of
     `critlcn.degrees` unless given — and stops there.
 
+    When the monodromy stalls (`MONODROMY_STALL` new gamma paths without a
+    new solution), a blackbox solve at the more complete point adds the
+    solutions that monodromy from one seed cannot reach, and the monodromy
+    goes on from the union.
+
     Raises `CritlcnError` when ``max_loops`` gamma paths between the two
-    points do not reach ``target``,
+    points and that blackbox solve do not reach ``target``,
     and at once when the count ever exceeds it: a parameter homotopy has at
     most the generic number of isolated solutions, so a larger count means a
     duplicate or a spurious point was accepted.
@@ -507,6 +512,20 @@ def build_start(
         x0, p0 = _seed_solution(chart, rng)
         sols = x0[None, :]
     p0, sols, loops, paths = _monodromy(chart, p0, sols, target, rng, seed, max_loops, check)
+    rescued = 0
+    if len(sols) < target:
+        # Stalled: the missing solutions are on a component of the incidence
+        # variety {(x, p): F(x, p) = 0} that no monodromy loop from the seed
+        # reaches (d = 10, λ = 7-2-1: 307 of 308 with three charts and seeds,
+        # every end point accounted for). A blackbox solve at the same point
+        # reaches every component; monodromy then goes on from the union.
+        ends = solve_blackbox(chart, p0, seed=seed + 1)
+        new = chart_endpoints(system.assemble(p0), ends.valid, reference_norm(p0, d), known=sols)
+        sols = check(np.concatenate([sols, new.valid]), loops)
+        rescued = len(new.valid)
+        if rescued and len(sols) < target:
+            p0, sols, more, extra = _monodromy(chart, p0, sols, target, rng, seed + 2, max_loops, check)
+            loops, paths = loops + more, paths + extra
     if len(sols) != target:
         raise CritlcnError(
             f"building the start system of λ = {lam}: found {len(sols)} of its {target} solutions after {loops} "
@@ -514,7 +533,8 @@ def build_start(
             exit_code=1,
         )
     provenance = {
-        "method": f"{blackbox_runs} blackbox solve(s) + monodromy on a two-node graph until the exact count",
+        "method": f"{blackbox_runs} blackbox solve(s) + monodromy on a two-node graph until the exact count"
+                  + (f" (stalled; a blackbox solve added {rescued})" if rescued else ""),
         "edges": loops,
         "paths": paths,
         "target": target,
@@ -525,6 +545,8 @@ def build_start(
 
 #: Edges (gamma paths) between the two parameter points of a monodromy build.
 MONODROMY_EDGES = 3
+#: New edges without a new solution after which a monodromy build has stalled.
+MONODROMY_STALL = 5
 
 
 def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: int, check):
@@ -549,10 +571,11 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
     gammas = [random_gamma(rng) for _ in range(MONODROMY_EDGES)]
     done = [[0] * len(gammas), [0] * len(gammas)]  # per point and edge: solutions tracked so far
     paths = 0
+    grew_at = len(gammas)  # edges when a point last gained a solution
     while max(len(known[0]), len(known[1])) < target:
         work = [(a, e) for a in (0, 1) for e in range(len(gammas)) if done[a][e] < len(known[a])]
         if not work:
-            if len(gammas) >= max_edges:
+            if len(gammas) >= max_edges or len(gammas) - grew_at >= MONODROMY_STALL:
                 break
             gammas.append(random_gamma(rng))  # stalled: one more path between the points
             done[0].append(0)
@@ -583,6 +606,8 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
             found = np.concatenate([found, extra.valid])
         known[b] = np.concatenate([known[b], found])
         arrived[b].extend([e] * len(found))
+        if len(found):
+            grew_at = len(gammas)
         check(known[b], len(gammas))
     at = 1 if len(known[1]) > len(known[0]) else 0
     return p[at], known[at], len(gammas), paths

@@ -114,6 +114,42 @@ def test_monodromy_completes_at_the_other_point_when_one_solution_is_always_lost
     assert float(np.max(system.backward_error(start.solutions))) < 1e-9
 
 
+def test_a_stalled_monodromy_is_completed_by_a_blackbox_solve(reference, monkeypatch):
+    """d = 10, λ = 7-2-1 stalled at 307 of 308 at both points with every
+    chart and seed: one solution lies where no loop from the seed leads. A
+    tracker that never lets the last solution arrive at either point must
+    still give a complete start system (a blackbox solve adds it), not an
+    error after every allowed edge."""
+    import critlcn.startsystems as ss
+
+    lam, target = (2, 1), _ref(reference, (2, 1))
+    real_track = ss.track_parameters
+    seen: dict = {}
+    tracked = []
+
+    def lossy(chart, p_from, p_to, points, gamma, **kw):
+        ends = real_track(chart, p_from, p_to, points, gamma, **kw)
+        tracked.append(len(points))
+        mine = seen.setdefault(np.asarray(p_to).tobytes(), [])
+        for i, x in enumerate(ends):
+            if np.all(np.isfinite(x)) and not any(np.linalg.norm(x - y) < 1e-6 * (1 + np.linalg.norm(x)) for y in mine):
+                if len(mine) >= target - 1:
+                    ends[i] = np.nan
+                else:
+                    mine.append(x)
+        return ends
+
+    monkeypatch.setattr(ss, "track_parameters", lossy)
+    start = build_start(lam, np.random.default_rng(3), blackbox_runs=0, max_loops=60)
+    assert start.count == target
+    assert "a blackbox solve added" in dict(start.provenance)["method"]
+    assert dict(start.provenance)["edges"] < 60  # stopped at the stall, not at the limit
+    system = critical_system(start.chart).assemble(start.parameters)
+    assert float(np.max(system.backward_error(start.solutions))) < 1e-9
+    X = start.solutions
+    assert min(np.linalg.norm(X[i] - X[j]) for i in range(len(X)) for j in range(i)) > 1e-6
+
+
 def test_degenerate_hessian_is_classified_degenerate():
     """At w = 0 with three layers the loss is cubic in the parameters (w is a
     product of three filters), so every second derivative vanishes and the
