@@ -297,7 +297,7 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
         st = load_start(lam, cache, expected=reference_ed_degree(lam))
         if st is not None:
             starts[lam] = st
-    # start systems missing from the cache (e.g. d > 8) are built now, in parallel
+    # start systems missing from the cache (d > 10, or a custom cache folder) are built now, in parallel
     missing = [lam for lam in lams if lam not in starts]
     if missing:
         notify(build_notice(missing, jobs=jobs))

@@ -31,10 +31,8 @@ def _min_gap(X):
     return float(cKDTree(pts).query(pts, k=2)[0][:, 1].min()) if len(pts) > 1 else np.inf
 
 
-#: Degrees whose every partition has a shipped start system; of d = 10 only
-#: some are shipped so far (the rest is built on demand, or by
-#: `critlcn systems build --max-degree 10`), and those are checked.
-COMPLETE_DEGREES = range(1, 10)
+#: Degrees whose every partition has a shipped start system (all of d ≤ 10).
+COMPLETE_DEGREES = range(1, 11)
 
 
 @pytest.mark.parametrize("d", range(1, 11))
