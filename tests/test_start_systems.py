@@ -81,6 +81,29 @@ def test_start_system_built_from_scratch_at_degree_6(reference):
         build_start(lam, np.random.default_rng(7), blackbox_runs=0, target=23, max_loops=25)
 
 
+def _withholding(real_track, target: int, withhold):
+    """A tracker that never delivers a ``target``-th distinct solution at the
+    parameter points where ``withhold(p_from_of_first_call, p_to)`` is true;
+    returns it and the first call's start parameters (p0 of the build)."""
+    first, seen = [], {}
+
+    def track(chart, p_from, p_to, points, gamma, **kw):
+        ends = real_track(chart, p_from, p_to, points, gamma, **kw)
+        if not first:
+            first.append(p_from)
+        if withhold(first[0], p_to):
+            mine = seen.setdefault(np.asarray(p_to).tobytes(), [])
+            for i, x in enumerate(ends):
+                if np.all(np.isfinite(x)) and not any(np.linalg.norm(x - y) < 1e-6 * (1 + np.linalg.norm(x)) for y in mine):
+                    if len(mine) >= target - 1:
+                        ends[i] = np.nan
+                    else:
+                        mine.append(x)
+        return ends
+
+    return track, first
+
+
 def test_monodromy_completes_at_the_other_point_when_one_solution_is_always_lost(reference, monkeypatch):
     """d = 9, λ = 6-2-1 stalled at 259 of 260 at p0 (one solution lost on
     every edge) while p1 had all 260. A tracker that always loses the last
@@ -88,22 +111,7 @@ def test_monodromy_completes_at_the_other_point_when_one_solution_is_always_lost
     import critlcn.startsystems as ss
 
     lam, target = (2, 1), _ref(reference, (2, 1))
-    real_track = ss.track_parameters
-    first, seen = [], []
-
-    def lossy(chart, p_from, p_to, points, gamma, **kw):
-        ends = real_track(chart, p_from, p_to, points, gamma, **kw)
-        if not first:
-            first.append(p_from)
-        if np.allclose(p_to, first[0]):  # towards p0: never let the last solution arrive
-            for i, x in enumerate(ends):
-                if np.all(np.isfinite(x)) and not any(np.linalg.norm(x - y) < 1e-6 * (1 + np.linalg.norm(x)) for y in seen):
-                    if len(seen) >= target - 1:
-                        ends[i] = np.nan
-                    else:
-                        seen.append(x)
-        return ends
-
+    lossy, first = _withholding(ss.track_parameters, target, lambda p0, p_to: np.allclose(p_to, p0))
     monkeypatch.setattr(ss, "track_parameters", lossy)
     start = build_start(lam, np.random.default_rng(3), blackbox_runs=0)
     assert start.count == target
@@ -121,22 +129,7 @@ def test_a_stalled_monodromy_is_completed_by_a_blackbox_solve(reference, monkeyp
     import critlcn.startsystems as ss
 
     lam, target = (2, 1), _ref(reference, (2, 1))
-    real_track = ss.track_parameters
-    seen: dict = {}
-    tracked = []
-
-    def lossy(chart, p_from, p_to, points, gamma, **kw):
-        ends = real_track(chart, p_from, p_to, points, gamma, **kw)
-        tracked.append(len(points))
-        mine = seen.setdefault(np.asarray(p_to).tobytes(), [])
-        for i, x in enumerate(ends):
-            if np.all(np.isfinite(x)) and not any(np.linalg.norm(x - y) < 1e-6 * (1 + np.linalg.norm(x)) for y in mine):
-                if len(mine) >= target - 1:
-                    ends[i] = np.nan
-                else:
-                    mine.append(x)
-        return ends
-
+    lossy, _ = _withholding(ss.track_parameters, target, lambda p0, p_to: True)
     monkeypatch.setattr(ss, "track_parameters", lossy)
     start = build_start(lam, np.random.default_rng(3), blackbox_runs=0, max_loops=60)
     assert start.count == target
