@@ -7,7 +7,7 @@ a coefficient-parameter homotopy from a cached generic start system
 (`critlcn.startsystems`), the end points are refined, sorted and repaired
 (`critlcn.endpoints`): invalid ones (colliding roots, ``c = 0``) are
 discarded and duplicates removed; every real solution is classified by its
-actual rrmp (`critlcn.roots.rrmp_of_form`), its loss and its region of ``M_k``.
+actual rrmp (`critlcn.roots.rrmp_of_factors`, from the chart's factors), its loss and its region of ``M_k``.
 Every valid solution is then certified by interval arithmetic
 (`critlcn.certify`): per stratum the number of distinct certified solutions
 (equal to the generic count, it proves the stratum complete for the data),
@@ -29,7 +29,7 @@ from critlcn.parallel import Progress, pmap, single_threaded_blas
 from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.scaling import normalise
 from critlcn.seeds import generator
-from critlcn.roots import rrmp_of_form
+from critlcn.roots import rrmp_of_factors
 from critlcn.rrmp import enumerate_rrmps, partitions, region
 from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, solve_blackbox: the solver's API)
     build_estimate,
@@ -215,7 +215,7 @@ def _real_points(arch: Architecture, loss, sol: PartitionSolution, cert=None) ->
         if np.linalg.norm(w.imag) > REAL * np.linalg.norm(w) and not proved:
             continue
         wr = w.real.copy()
-        r = rrmp_of_form(wr)
+        r = rrmp_of_factors(sol.chart.factors(x))  # the chart's factors: no clustering of multiple roots
         out.append(CriticalPoint(r, sol.partition, region(r, arch.e), bool(is_compatible(r, arch)),
                                  tuple(float(v) for v in wr), loss.value(wr),
                                  certified_real=None if cert is None else proved))

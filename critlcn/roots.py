@@ -16,6 +16,9 @@ Three classifiers answer different questions, so all three are kept:
 - `rrmp_of_near_form` / `rrmp_of_limit`: a form known only to some accuracy
   (a gradient-descent limit), classified by chordal tolerances, or from the
   well-conditioned roots of its layer filters.
+- `rrmp_of_factors`: a form given as ``Π f_m^m`` with simple-rooted
+  factors (a solution in a stratum's chart): no clustering at all, each
+  factor's roots are classified as real or conjugate.
 - `factor_form`: the rrmp is known (the stratum of a critical point); the roots
   are grouped into exactly that many clusters and fitted.
 
@@ -44,6 +47,7 @@ __all__ = [
     "min_root_separation",
     "root_clusters",
     "rrmp_of_form",
+    "rrmp_of_factors",
     "cluster_roots",
     "rrmp_of_roots",
     "rrmp_of_limit",
@@ -390,6 +394,42 @@ def rrmp_of_form(w, *, tol: float = 1e-10, imag_tol: float = 1e-6) -> RRMP:
         )
     return RRMP(tuple(rho), tuple(upper))
 
+
+
+def rrmp_of_factors(factors, *, imag_tol: float = 1e-6) -> RRMP:
+    """The rrmp of the real form ``Π f_m^m`` from its factors ``[(m, f_m)]``
+    (complex coefficients allowed: a chart's factors of a real form), each
+    ``f_m`` with simple roots.
+
+    A solver's point lies in a stratum's chart, whose factors have simple,
+    well-separated roots; expanding them and clustering the roots of the
+    product instead turns a root of multiplicity 7 into a ring of radius
+    ``eps^(1/7)`` that can fail to pair up (realistic data, d = 10).
+    Conjugation keeps multiplicities, so every non-real root of ``f_m`` must
+    have its conjugate among the roots of ``f_m``; when that fails at
+    ``imag_tol`` the form itself is classified (`rrmp_of_form`).
+
+    Examples
+    --------
+    >>> f2 = np.array([1.0, 0.0, 1.0]) * (2 + 1j)       # x^2 + y^2 (roots ±i), a complex multiple
+    >>> f1 = np.array([1.0, -1.0, -2.0]) * 1j           # (x - 2y)(x + y)
+    >>> str(rrmp_of_factors([(3, f2), (1, f1)]))
+    '11|3'
+    """
+    rho, gamma = [], []
+    for m, f in factors:
+        z = form_roots(np.asarray(f, dtype=complex))
+        finite = np.isfinite(z)
+        real = ~finite | (np.abs(np.where(finite, z, 0).imag) <= imag_tol * (1.0 + np.abs(np.where(finite, z, 0))))
+        upper = np.sort_complex(z[~real & (z.imag > 0)])
+        lower = np.sort_complex(np.conj(z[~real & (z.imag < 0)]))
+        if upper.size != lower.size or (upper.size and np.max(np.abs(upper - lower) / (1 + np.abs(upper))) > 1e-6):
+            w = convolve(np.array([1.0 + 0j]), *(g for k, g in factors for _ in range(k)))
+            w = w / w[np.argmax(np.abs(w))]
+            return rrmp_of_form(w.real)
+        rho += [m] * int(real.sum())
+        gamma += [m] * int(upper.size)
+    return RRMP(tuple(rho), tuple(gamma))
 
 
 # ---------------------------------------------------------------------------

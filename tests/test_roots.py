@@ -149,3 +149,23 @@ def test_polynomial_roots_are_numpys_bit_for_bit():
     for p in cases:
         got, want = _poly_roots(p), np.roots(p)
         assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_rrmp_of_factors_keeps_high_multiplicities_that_expansion_blurs():
+    """A real form c·f7^7·f2^2·f1 given by complex multiples of its factors
+    (as a chart gives them): the rrmp comes out exact from the factors for
+    every draw, while the expanded form's roots (a 7-fold root becomes a
+    ring of radius ~eps^(1/7)) are a clustering problem. Truth: by
+    construction. (`rrmp_of_form` of the expanded form gave 135|2 and 126|2
+    on 2 of these 50 draws, and stopped a d = 10 solve on AR data.)"""
+    from critlcn.roots import rrmp_of_factors
+
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        r7 = rng.normal()
+        pair = complex(rng.normal(), abs(rng.normal()) + 0.2)
+        real1 = rng.normal(size=2)
+        f7 = np.array([1.0, -r7]) * np.exp(1j * rng.uniform(0, 6.3))
+        f2 = np.array([1.0, -2 * pair.real, abs(pair) ** 2]) * np.exp(1j * rng.uniform(0, 6.3))  # conjugate pair, double
+        f1 = np.convolve([1.0, -real1[0]], [1.0, -real1[1]]) * (rng.normal() + 1j * rng.normal())
+        assert str(rrmp_of_factors([(7, f7), (2, f2), (1, f1)])) == str(RRMP((7, 1, 1), (2,)))
