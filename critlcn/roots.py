@@ -419,8 +419,8 @@ def rrmp_of_factors(factors, *, imag_tol: float = 1e-6) -> RRMP:
     rho, gamma = [], []
     for m, f in factors:
         z = form_roots(np.asarray(f, dtype=complex))
-        finite = np.isfinite(z)
-        real = ~finite | (np.abs(np.where(finite, z, 0).imag) <= imag_tol * (1.0 + np.abs(np.where(finite, z, 0))))
+        zf = np.where(np.isfinite(z), z, 0)  # a root at infinity is real
+        real = ~np.isfinite(z) | (np.abs(zf.imag) <= imag_tol * (1.0 + np.abs(zf)))
         upper = np.sort_complex(z[~real & (z.imag > 0)])
         lower = np.sort_complex(np.conj(z[~real & (z.imag < 0)]))
         if upper.size != lower.size or (upper.size and np.max(np.abs(upper - lower) / (1 + np.abs(upper))) > 1e-6):
