@@ -77,10 +77,13 @@ def _dataset_and_loss(arch, data_path, allow_singular):
 @click.option("--init", "init_path", type=click.Path(dir_okay=False), default=None,
               help="initialisation .npz (w1 … wL): scale parameter points to its gradient-flow invariants")
 @click.option("--no-lift", is_flag=True, help="function space only: skip lifting to parameter space")
+@click.option("--classes", type=click.Choice(["auto", "all", "orbits"]), default="auto", show_default=True,
+              help="parameter points to list: every labelled scaling class, one per orbit under permuting layers "
+                   "of equal size (with its size), or auto (all up to 100 000 classes, orbits above)")
 @click.option("--quiet", is_flag=True, help="no progress line on stderr")
 @friendly
 def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_singular, jobs, scheduler, init_path,
-          no_lift, quiet):
+          no_lift, classes, quiet):
     """Find every critical point of the square loss, in function space and,
     through every compatible factorisation, in parameter space (stride one),
     or directly in parameter space (--method parameters; strides, D-dim)."""
@@ -90,6 +93,7 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
     method = method_for(arch, method)
     if method == "parameters":
         bad = [name for name, given in (("--all-strata", all_strata), ("--init", init_path), ("--no-lift", no_lift),
+                                        ("--classes", classes != "auto"),
                                         ("--scheduler", scheduler), ("--jobs", jobs > 1)) if given]
         if bad:
             raise CritlcnError(f"{', '.join(bad)}: for --method strata only (the parameter-space solver runs in one process); drop {' and '.join(bad)}")
@@ -113,7 +117,8 @@ def solve(k, strides, method, data_path, all_strata, seed, fmt, output, allow_si
     if not no_lift:
         from critlcn.lift import lift
 
-        lifted = lift(arch, loss, result.points, init=init, solve=result, jobs=jobs, scheduler=scheduler)
+        lifted = lift(arch, loss, result.points, init=init, solve=result, jobs=jobs, scheduler=scheduler,
+                      orbits={"auto": None, "all": False, "orbits": True}[classes])
     emit(render_solve(result, lifted, fmt), output)
     warning = non_finite_warning(result, lifted)
     if warning:

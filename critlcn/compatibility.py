@@ -20,7 +20,7 @@ import multiprocessing
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from math import comb
+from math import comb, factorial
 from typing import Iterator, Sequence
 
 from critlcn.architecture import Architecture
@@ -33,6 +33,7 @@ __all__ = [
     "count_assignments",
     "is_compatible",
     "labelled_assignments",
+    "assignment_orbits",
     "patterns",
     "pattern_string",
     "example_pattern",
@@ -190,6 +191,68 @@ def labelled_assignments(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[in
                     yield (subset,) + tail
 
     yield from place(0, bins)
+
+
+def assignment_orbits(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[tuple[int, ...], ...], int]]:
+    """One labelled compatible assignment per orbit under permuting layers of
+    equal size, with the orbit's size (how many labelled assignments it
+    stands for); the sizes add up to `count_assignments`.
+
+    Swapping two layers of one size maps parameters to parameters of the same
+    loss and Hessian spectrum (convolution commutes), so an orbit is one
+    critical point up to relabelling. Orbits are built layer by layer, the
+    contents of equal-size layers in non-decreasing order, so nothing is
+    listed twice: ``k = (3, 2, …, 2)`` at ``d = 10`` has 1 814 400 labelled
+    assignments of ten real roots but 45 orbits.
+
+    Examples
+    --------
+    >>> list(assignment_orbits(RRMP.parse("1111|0"), Architecture((3, 2, 2))))
+    [(((0,), (0,), (1,), (2,)), 2), (((0,), (1,), (0,), (2,)), 2), (((0,), (1,), (2,), (0,)), 2), \
+(((1,), (0,), (0,), (2,)), 2), (((1,), (0,), (2,), (0,)), 2), (((1,), (2,), (0,), (0,)), 2)]
+    """
+    _check(r, arch)
+    cols = colours(r)
+    bins = list(arch.bins)
+    k = list(arch.k)
+    sizes = [c.size for c in cols]
+
+    def feasible(left, b):
+        balls = _sorted_balls((sizes[i], m) for i, m in enumerate(left) if m)
+        return _count(balls, _norm_caps(bins[b:])) > 0
+
+    def contents(cap, left, start=0):
+        """Sets of colours (ascending indices) with sizes adding up to ``cap``."""
+        if cap == 0:
+            yield ()
+            return
+        for i in range(start, len(cols)):
+            if left[i] and sizes[i] <= cap:
+                for tail in contents(cap - sizes[i], left, i + 1):
+                    yield (i,) + tail
+
+    def fill(b, left, chosen):
+        if b == len(bins):
+            yield tuple(chosen)
+            return
+        prev = max((j for j in range(b) if k[j] == k[b]), default=None)
+        for content in contents(bins[b], left):
+            if prev is not None and content < chosen[prev]:
+                continue
+            new = list(left)
+            for i in content:
+                new[i] -= 1
+            if feasible(new, b + 1):
+                yield from fill(b + 1, new, chosen + [content])
+
+    for layout in fill(0, [c.multiplicity for c in cols], []):
+        size = 1
+        for width in sorted(set(k)):
+            group = [layout[b] for b in range(len(k)) if k[b] == width]
+            size *= factorial(len(group))
+            for same in itertools.groupby(sorted(group)):
+                size //= factorial(len(list(same[1])))
+        yield tuple(tuple(b for b in range(len(k)) if i in layout[b]) for i in range(len(cols))), size
 
 
 def pattern_string(r: RRMP, assignment: Sequence[Sequence[int]], layers: int) -> str:

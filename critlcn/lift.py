@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from critlcn.architecture import Architecture
-from critlcn.compatibility import count_assignments, labelled_assignments, pattern_string
+from critlcn.compatibility import assignment_orbits, count_assignments, labelled_assignments, pattern_string
 from critlcn.convolution import all_but_one, convolve, end_to_end
 from critlcn.errors import CritlcnError
 from critlcn.landscape import classify_hessian, parameter_hessian, scaling_directions
@@ -61,8 +61,13 @@ __all__ = [
     "lift",
     "check_init",
     "load_init",
+    "LIST_LIMIT",
 ]
 
+#: Above this many parameter classes in all, a lifting lists one point per
+#: orbit of equal-size layers (d = 8, k = (3, 2, …, 2): about 12 000 classes,
+#: all listed; one point with nine real roots at d = 9 has 181 440).
+LIST_LIMIT = 100_000
 
 
 # ---------------------------------------------------------------------------
@@ -223,14 +228,16 @@ class _Lifter:
         self.b_norm = np.linalg.norm(self.b)
         self._assignments: dict[RRMP, tuple] = {}
 
-    def assignments(self, r: RRMP) -> tuple:
-        """``(assignment, pattern string)`` for every labelled assignment of ``r``."""
-        if r not in self._assignments:
-            self._assignments[r] = tuple((a, pattern_string(r, a, self.arch.layers))
-                                         for a in labelled_assignments(r, self.arch))
-        return self._assignments[r]
+    def assignments(self, r: RRMP, orbits: bool = False) -> tuple:
+        """``(assignment, pattern string, classes)`` for every labelled
+        assignment of ``r`` (classes 1), or for one per orbit of equal-size
+        layers (classes: the orbit's size)."""
+        if (r, orbits) not in self._assignments:
+            found = assignment_orbits(r, self.arch) if orbits else ((a, 1) for a in labelled_assignments(r, self.arch))
+            self._assignments[r, orbits] = tuple((a, pattern_string(r, a, self.arch.layers), n) for a, n in found)
+        return self._assignments[r, orbits]
 
-    def point(self, pattern: str, assignment, filters, signs, fn_loss, hessian=None) -> ParameterPoint:
+    def point(self, pattern: str, assignment, filters, signs, fn_loss, hessian=None, classes: int = 1) -> ParameterPoint:
         """The parameter point ``filters``: gradient (`parameter_gradient`),
         its scale (`gradient_scale`) and the Hessian type, by the same
         operations as those functions, sharing the end-to-end filter and the
@@ -257,13 +264,17 @@ class _Lifter:
             eigenvalues=tuple(np.asarray(eig, dtype=float).tolist()),
             loss=float(fn_loss),
             signs=signs,
+            classes=classes,
         )
 
 
-def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, _lifter=None) -> tuple[ParameterPoint, ...]:
+def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, orbits: bool = False,
+               _lifter=None) -> tuple[ParameterPoint, ...]:
     """Every parameter point above the real critical filter ``w`` of rrmp ``r``:
     one per labelled compatible assignment, balanced, or scaled to the
-    invariants of ``init`` (filters ``w_1 … w_L``).
+    invariants of ``init`` (filters ``w_1 … w_L``). With ``orbits``, one per
+    orbit under permuting layers of equal size instead, each with the
+    orbit's size as its ``classes``.
 
     Points that differ by swapping layers of equal size share one Hessian
     spectrum, computed once.
@@ -277,6 +288,9 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, _lifter=None)
     >>> pts = lift_point(Architecture((2, 2)), loss, RRMP.parse("11|0"), [1.0, 0.0, -1.0])
     >>> [(p.pattern, p.type, p.verified) for p in pts]
     [('p1·p2', 'minimum', True), ('p2·p1', 'minimum', True)]
+    >>> [(p.pattern, p.classes) for p in lift_point(Architecture((2, 2)), loss, RRMP.parse("11|0"), [1.0, 0.0, -1.0],
+    ...                                            orbits=True)]
+    [('p1·p2', 2)]
     """
     w = np.asarray(w, dtype=float)
     if count_assignments(r, arch) == 0:
@@ -289,7 +303,7 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, _lifter=None)
     out = []
     seen: dict[tuple, tuple] = {}
     products: dict[tuple, np.ndarray] = {}
-    for assignment, pattern in lifter.assignments(r):
+    for assignment, pattern, classes in lifter.assignments(r, orbits):
         fs = balanced(_layer_products(fact, assignment, arch, products))
         if delta is not None:
             fs = scale_to_invariants(fs, delta)
@@ -299,7 +313,7 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, _lifter=None)
         # keeps its spectrum. Balanced points of one orbit are such images; the
         # invariants of --init are not permutation-invariant, so no reuse there.
         key = _orbit_key(assignment, arch) if delta is None else None
-        point = lifter.point(pattern, assignment, fs, signs, w_loss, seen.get(key))
+        point = lifter.point(pattern, assignment, fs, signs, w_loss, seen.get(key), classes)
         if key is not None:
             seen.setdefault(key, (point.type, point.negative_eigenvalues, np.array(point.eigenvalues)))
         out.append(point)
@@ -327,12 +341,12 @@ def _incompatible_reason(r: RRMP, arch: Architecture) -> str:
 def _lift_unit(args):
     """`lift_point` for each ``(rrmp, filter)`` of a chunk, with one `_Lifter`;
     a point that cannot be factored gives the reason instead."""
-    arch, loss, items, init = args
+    arch, loss, items, init, orbits = args
     lifter = _Lifter(loss, arch)
     out = []
     for r, w in items:
         try:
-            out.append(lift_point(arch, loss, r, w, init=init, _lifter=lifter))
+            out.append(lift_point(arch, loss, r, w, init=init, orbits=orbits, _lifter=lifter))
         except CritlcnError as err:
             out.append(f"factoring failed: {err}")
     return out
@@ -340,10 +354,17 @@ def _lift_unit(args):
 
 @single_threaded_blas()
 def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, rel_tol: float = 1e-9,
-         jobs: int = 1, scheduler: str | None = None) -> LiftResult:
+         jobs: int = 1, scheduler: str | None = None, orbits: bool | None = None) -> LiftResult:
     """Lift every real critical point (objects with ``rrmp``, ``partition``,
     ``region``, ``compatible``, ``filter``, ``loss``, e.g. the points of a
     `critlcn.critical.SolveResult`) to parameter space and classify.
+
+    ``orbits``: list one parameter point per orbit under permuting layers of
+    equal size, with the orbit's size (True), or every labelled class
+    (False). None (default) lists every class up to `LIST_LIMIT` classes in
+    all, orbits above: ``k = (3, 2, …, 2)`` at ``d = 10`` has 1 814 400
+    classes above one point with ten real roots, and 45 orbits. The counts
+    (`LiftResult.parameter_classes`, the summary) are the same either way.
 
     Global minima are the minima of lowest loss (when below the zero set's
     loss ``c0``); other minima are flagged ``'non-global'``. Points are lifted
@@ -375,10 +396,12 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     points = list(points)
     rrmps = [p.rrmp if isinstance(p.rrmp, RRMP) else RRMP.parse(str(p.rrmp)) for p in points]
     todo = [i for i, r in enumerate(rrmps) if count_assignments(r, arch) > 0]
+    if orbits is None:
+        orbits = sum(count_assignments(rrmps[i], arch) for i in todo) > LIST_LIMIT
     unit_filters = [np.ldexp(np.asarray(p.filter, dtype=float), -scale.filter_exponent) for p in points]
     # a few chunks per process: each shares one _Lifter and one pickling round trip
     chunks = [c for c in np.array_split(np.arange(len(todo)), max(1, min(len(todo), 4 * max(1, jobs)))) if c.size]
-    units = [(arch, loss, [(rrmps[todo[k]], unit_filters[todo[k]]) for k in c], init) for c in chunks]
+    units = [(arch, loss, [(rrmps[todo[k]], unit_filters[todo[k]]) for k in c], init, orbits) for c in chunks]
     done = dict(zip(todo, itertools.chain.from_iterable(pmap(_lift_unit, units, jobs=jobs, scheduler=scheduler))))
     unit_loss = 2.0 ** -scale.loss_exponent
     done = {i: v if isinstance(v, str) else tuple(
@@ -415,7 +438,7 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     zero = ZeroSet(c0, sum(arch.k) - min(pairs) if pairs else 0, arch.layers)
     delta = tuple(float(x) for x in invariants(init)) if init is not None else ()
     return LiftResult(arch, tuple(flagged), zero, Scaling.INVARIANTS if init is not None else Scaling.BALANCED, delta,
-                      solve)
+                      solve, bool(orbits))
 
 
 # ---------------------------------------------------------------------------

@@ -225,20 +225,29 @@ def parameter_points_table(lifted) -> Table:
     """Every parameter point of a lifting (one per scaling class), and one row
     per critical point that does not lift: its type says so, the reason is a
     note."""
-    head = ("rrmp", "region", "loss", "cert. real", "pattern", "type", "neg. eig.", "minimum", "|grad|",
-            "filters (layer 1 first)")
+    orbits = getattr(lifted, "orbits", False)
+    head = ("rrmp", "region", "loss", "cert. real", "pattern") + (("classes",) if orbits else ()) + \
+        ("type", "neg. eig.", "minimum", "|grad|", "filters (layer 1 first)")
     notes = _Notes()
+    if orbits:
+        notes.ref(ORBITS_NOTE)
     rows = []
     for p in lifted.points:
         cert = getattr(getattr(p, "point", p), "certified_real", None)
         if not p.parameters:
-            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", cert, None,
-                         "does not lift " + notes.ref(str(p.reason)), None, None, None, None))
+            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", cert, None) + ((None,) if orbits else ()) +
+                        ("does not lift " + notes.ref(str(p.reason)), None, None, None, None))
         for q in p.parameters:
             filters = " | ".join(_numbers(f) for f in q.filters)
-            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", cert, q.pattern, q.type, q.negative_eigenvalues,
-                         q.minimum, f"{q.gradient_norm:.1e}", filters))
+            rows.append((str(p.rrmp), p.region, f"{p.loss:.6g}", cert, q.pattern) + ((q.classes,) if orbits else ()) +
+                        (q.type, q.negative_eigenvalues, q.minimum, f"{q.gradient_norm:.1e}", filters))
     return Table(head, tuple(rows), notes.done())
+
+
+#: Said under a parameter-point table that lists one point per orbit.
+ORBITS_NOTE = ("one parameter point per orbit under permuting layers of equal size (same loss, same Hessian "
+               "spectrum); 'classes' is how many labelled scaling classes it stands for; `--classes all` lists "
+               "every one")
 
 
 def summary_table(lifted) -> Table:
@@ -249,7 +258,9 @@ def summary_table(lifted) -> Table:
                   r.degenerate, None if r.best_loss is None else f"{r.best_loss:.6g}") for r in lifted.summary())
     zero = lifted.zero_set
     note = (f"zero set (two or more filters zero, w = 0): loss {zero.loss:.6g}, dimension {zero.dimension}; "
-            f"{lifted.parameter_classes} parameter classes, scaling {lifted.scaling}")
+            f"{lifted.parameter_classes} parameter classes"
+            f"{' (one point listed per orbit of equal-size layers)' if getattr(lifted, 'orbits', False) else ''}, "
+            f"scaling {lifted.scaling}")
     return Table(head, rows, (note,))
 
 
@@ -276,7 +287,8 @@ def solve_document(result, lifted=None) -> list[tuple]:
         blocks.append(("warning", warning))
     blocks += [("heading", "Paths by partition"), ("table", strata_table(result), "Paths by partition")]
     if lifted is not None:
-        title = "Parameter-space critical points (one per scaling class)"
+        title = "Parameter-space critical points (one per " + \
+            ("orbit of equal-size layers)" if getattr(lifted, "orbits", False) else "scaling class)")
         blocks += [("heading", title), ("table", parameter_points_table(lifted), title),
                    ("heading", "Summary by rrmp"), ("table", summary_table(lifted), "Summary by rrmp")]
     else:
@@ -301,15 +313,15 @@ def _solve_csv(result, lifted) -> str:
             wr.writerow([str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss), cert(p)]
                         + [repr(v) for v in p.filter])
         return buf.getvalue()
-    wr.writerow(base + ["pattern", "type", "negative_eigenvalues", "minimum", "gradient_norm", "filters"])
+    wr.writerow(base + ["pattern", "type", "negative_eigenvalues", "minimum", "gradient_norm", "filters", "classes"])
     for p in lifted.points:
         left = [str(p.rrmp), " ".join(map(str, p.partition)), p.region, p.compatible, repr(p.loss), cert(p)] + \
             [repr(v) for v in p.filter]
         if not p.parameters:
-            wr.writerow(left + ["", "does not lift: " + str(p.reason), "", "", "", ""])
+            wr.writerow(left + ["", "does not lift: " + str(p.reason), "", "", "", "", ""])
         for q in p.parameters:
             wr.writerow(left + [q.pattern, q.type, q.negative_eigenvalues, q.minimum or "", repr(q.gradient_norm),
-                                json.dumps([list(f) for f in q.filters])])
+                                json.dumps([list(f) for f in q.filters]), q.classes])
     return buf.getvalue()
 
 

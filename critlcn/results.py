@@ -382,7 +382,10 @@ class ParameterPoint:
     ``filters`` lists ``w_1 … w_L`` (layer 1 first); ``signs`` lists the sign
     variants ``(s_1…s_L)`` (``Π s_i = 1``) that give the other points of the
     class with the same invariants. ``minimum`` is a `MinimumKind` for minima,
-    else None.
+    else None. ``classes`` is how many labelled scaling classes the point
+    stands for: 1, or the size of its orbit under permuting layers of equal
+    size when a lifting lists one point per orbit (same loss, same Hessian
+    spectrum; `critlcn.compatibility.assignment_orbits`).
     """
 
     pattern: str
@@ -396,6 +399,7 @@ class ParameterPoint:
     loss: float = field(metadata={"json": None})
     signs: tuple[tuple[int, ...], ...] = field(default=(), metadata={"json": "sign_variants"})
     minimum: MinimumKind | None = None
+    classes: int = 1
 
     @property
     def verified(self) -> bool:
@@ -479,7 +483,9 @@ class LiftResult:
 
     ``scaling`` is a `Scaling` (with ``INVARIANTS``, ``delta`` holds
     ``δ_{1i}`` of the initialisation). ``solve`` optionally holds the
-    `SolveResult` whose JSON this extends.
+    `SolveResult` whose JSON this extends. ``orbits`` is True when one
+    parameter point per orbit of equal-size layers is listed (each with its
+    ``classes``), False when every labelled class is.
     """
 
     architecture: Architecture
@@ -488,11 +494,13 @@ class LiftResult:
     scaling: Scaling = Scaling.BALANCED
     delta: tuple[float, ...] = ()
     solve: SolveResult | None = field(default=None, compare=False)
+    orbits: bool = False
 
     @property
     def parameter_classes(self) -> int:
-        """Total number of parameter-space scaling classes (non-zero ``w``)."""
-        return sum(len(p.parameters) for p in self.points)
+        """Total number of parameter-space scaling classes (non-zero ``w``),
+        listed or not."""
+        return sum(q.classes for p in self.points for q in p.parameters)
 
     def best_loss(self) -> float | None:
         """Lowest loss of a lifted critical point (the global minimum of ``L``
@@ -515,9 +523,10 @@ class LiftResult:
             pts = rows[key]
             params = [q for p in pts for q in p.parameters]
             out.append(SummaryRow(
-                key, pts[0].region, pts[0].compatible, len(pts), len(params),
-                sum(q.type == HessianType.MINIMUM for q in params), sum(q.type == HessianType.SADDLE for q in params),
-                sum(q.type == HessianType.DEGENERATE for q in params), min(p.loss for p in pts),
+                key, pts[0].region, pts[0].compatible, len(pts), sum(q.classes for q in params),
+                sum(q.classes for q in params if q.type == HessianType.MINIMUM),
+                sum(q.classes for q in params if q.type == HessianType.SADDLE),
+                sum(q.classes for q in params if q.type == HessianType.DEGENERATE), min(p.loss for p in pts),
             ))
         return tuple(out)
 
@@ -531,6 +540,7 @@ class LiftResult:
         }
         base["critical_points"] = [p.to_dict() for p in self.points]
         base["parameter_classes"] = self.parameter_classes
+        base["parameters_listed"] = "orbits" if self.orbits else "all"
         base["zero_set"] = self.zero_set.to_dict()
         base["scaling"] = to_jsonable({"kind": self.scaling, "delta": self.delta})
         base["summary"] = to_jsonable(self.summary())

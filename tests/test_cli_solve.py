@@ -148,3 +148,20 @@ def test_usage_errors(tmp_path, args, fragment):
     out = run(*args, cwd=tmp_path)
     assert out.returncode == 2 and fragment in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_classes_orbits_lists_one_point_per_orbit_with_the_same_counts():
+    runs = {}
+    for mode in ("all", "orbits"):
+        out = run("solve", "--k", 3, 2, 2, "--format", "json", "--classes", mode)
+        assert out.returncode == 0, out.stderr
+        runs[mode] = json.loads(out.stdout)
+    every, orbits = runs["all"], runs["orbits"]
+    assert (every["parameters_listed"], orbits["parameters_listed"]) == ("all", "orbits")
+    assert every["parameter_classes"] == orbits["parameter_classes"] > 0
+    assert every["summary"] == orbits["summary"]
+    listed = {mode: sum(len(p["parameters"]) for p in d["critical_points"]) for mode, d in runs.items()}
+    assert listed["all"] == every["parameter_classes"] > listed["orbits"]
+    assert sum(q["classes"] for p in orbits["critical_points"] for q in p["parameters"]) == every["parameter_classes"]
+    table = run("solve", "--k", 3, 2, 2, "--classes", "orbits")
+    assert table.returncode == 0 and "classes" in table.stdout and "orbit of equal-size layers" in table.stdout

@@ -9,6 +9,7 @@ from critlcn.compatibility import (
     count_assignments,
     example_pattern,
     is_compatible,
+    assignment_orbits,
     labelled_assignments,
     patterns,
     stratum_info,
@@ -78,6 +79,24 @@ def test_against_brute_force(arch):
         assert list(patterns(r, arch)) == orbit_patterns, r
         assert example_pattern(r, arch) == (orbit_patterns[0] if valid else None)
         assert sorted(labelled_assignments(r, arch)) == sorted(valid), r
+
+
+@pytest.mark.parametrize("arch", small_architectures(max_layers=5, max_degree=7), ids=lambda a: ",".join(map(str, a.k)))
+def test_assignment_orbits_against_brute_force(arch):
+    # orbits of the brute-force labelled assignments under permuting layers of equal size
+    def key(choice):
+        holds = [frozenset(c for c, subset in enumerate(choice) if b in subset) for b in range(arch.layers)]
+        return tuple(tuple(sorted(tuple(sorted(holds[b])) for b in range(arch.layers) if arch.k[b] == size))
+                     for size in sorted(set(arch.k)))
+
+    for r in enumerate_rrmps(arch.degree):
+        valid, _ = brute_force(r, arch)
+        expected = defaultdict(int)
+        for choice in valid:
+            expected[key(choice)] += 1
+        found = list(assignment_orbits(r, arch))
+        assert sorted((key(a), n) for a, n in found) == sorted(expected.items()), r
+        assert all(a in valid for a, _ in found), r
 
 
 def test_paper_table_exactly(reference):

@@ -70,6 +70,37 @@ def test_lifted_filters_multiply_back_and_count_equals_assignments(solved):
     assert lifted.parameter_classes == sum(count_assignments(p.rrmp, arch) for p in res.points if p.compatible)
 
 
+def test_one_point_per_orbit_stands_for_the_classes_it_replaces(solved):
+    # every labelled class (the full lifting) against one point per orbit of equal-size layers
+    arch, loss, res, full = solved
+    orbits = lift(arch, loss, res.points, solve=res, orbits=True)
+    assert orbits.orbits and not full.orbits
+    assert orbits.parameter_classes == full.parameter_classes
+    assert orbits.summary() == full.summary()
+    for p, q in zip(full.points, orbits.points):
+        assert sum(x.classes for x in q.parameters) == len(p.parameters)
+        by_assignment = {x.assignment: x for x in p.parameters}
+        for x in q.parameters:
+            twin = by_assignment[x.assignment]
+            assert (x.filters, x.type, x.negative_eigenvalues, x.minimum) == \
+                (twin.filters, twin.type, twin.negative_eigenvalues, twin.minimum)
+            # the orbit's members: layers of one size hold the same factors; one loss, one spectrum
+            members = [y for y in p.parameters if _layer_contents(y.assignment, arch) == _layer_contents(x.assignment, arch)]
+            assert len(members) == x.classes
+            for y in members:
+                assert y.type == x.type and y.loss == pytest.approx(x.loss, rel=1e-12)
+                assert np.allclose(sorted(y.eigenvalues), sorted(x.eigenvalues), rtol=1e-7,
+                                   atol=1e-9 * max(map(abs, x.eigenvalues)))
+    if len(set(arch.k)) < arch.layers and full.parameter_classes:
+        assert sum(len(p.parameters) for p in orbits.points) < full.parameter_classes
+
+
+def _layer_contents(assignment, arch):
+    """Per filter size, the multiset of factor sets that layers of that size hold."""
+    holds = [tuple(c for c, subset in enumerate(assignment) if b in subset) for b in range(arch.layers)]
+    return {size: sorted(holds[b] for b in range(arch.layers) if arch.k[b] == size) for size in set(arch.k)}
+
+
 def test_gradient_is_at_rounding_level_and_matches_finite_differences(solved):
     arch, loss, _, lifted = solved
     for _, q in lifted.parameter_points():
