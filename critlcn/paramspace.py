@@ -31,7 +31,7 @@ import numpy as np
 from critlcn import homotopy
 from critlcn.architecture import Architecture
 from critlcn.convolution import network_filter, network_jacobian, offsets
-from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma, repair_paths, scaled_condition
+from critlcn.endpoints import Endpoints, classify_endpoints, random_gamma, repair_paths
 from critlcn.errors import CritlcnError
 from critlcn.landscape import EIGEN_TOL, classify_hessian, network_gradient, network_hessian, scaling_directions
 from critlcn.results import HessianType, versions
@@ -262,6 +262,9 @@ class ParamAssembled(Assembled):
     """A parameter-space system at concrete data: evaluation, Jacobian and
     Newton from `critlcn.systems.Assembled`, PHCpack text with its own names."""
 
+    #: Filter entries can be exactly 0 at a genuine point (`critlcn.endpoints.scaled_condition`).
+    CONDITION_FLOOR = 1.0
+
     def polynomials(self) -> list[str]:
         """The equations as PHCpack strings; the first one lists every
         unknown, in order, with a zero coefficient, so PHCpack's symbol
@@ -336,10 +339,9 @@ def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
     chart = assembled.system.chart
     ref_norm = _reference_norm(np.asarray(p, dtype=complex), chart.arch.size)
 
-    def spurious(X) -> np.ndarray:
+    def spurious(X, condition) -> np.ndarray:
         zero = np.array([np.linalg.norm(network_filter(chart.arch, chart.filters(x))) <= 1e-8 * ref_norm for x in X])
-        with np.errstate(all="ignore"):
-            return zero | (scaled_condition(assembled.jacobian(X), X, floor=1.0) > SINGULAR)
+        return zero | (condition > SINGULAR)
 
     X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
     return classify_endpoints(assembled, X, spurious=spurious, known=known)

@@ -309,10 +309,10 @@ def chart_endpoints(assembled: Assembled, points, reference_norm: float, *, know
     """
     chart = assembled.system.chart
 
-    def spurious(X) -> np.ndarray:
+    def spurious(X, condition) -> np.ndarray:
         small = np.array([np.linalg.norm(chart.form(x)) <= 1e-8 * reference_norm for x in X])
         close = np.array([min_root_separation([f for _, f in chart.factors(x)]) <= ROOT_SEPARATION for x in X])
-        return small | close | (_scaled_condition(assembled.jacobian(X), X) > SINGULAR)
+        return small | close | (condition > SINGULAR)
 
     X = np.atleast_2d(np.asarray(points, dtype=complex)).reshape(-1, chart.unknowns)
     return classify_endpoints(assembled, X, spurious=spurious, known=known)

@@ -601,9 +601,14 @@ class Assembled:
                     out[slow, e, v] = _monomials(P[slow], dex) @ (co * mult)
         return out
 
+    #: Column-scaling floor of `critlcn.endpoints.scaled_condition` for this
+    #: system's unknowns (chart coordinates: none).
+    CONDITION_FLOOR = 0.0
+
     def newton(self, X, iters: int = 8):
         """Newton steps from ``X``; returns refined points, the last step's
-        relative size and the Jacobian condition numbers at the end."""
+        relative size and the scaled condition numbers
+        (`critlcn.endpoints.scaled_condition`) of the Jacobians at the end."""
         X = np.atleast_2d(np.asarray(X, dtype=complex)).copy()
         step_size = np.full(X.shape[0], np.inf)
         # A point stops once its step is at rounding level: below 1e-15, or
@@ -630,10 +635,9 @@ class Assembled:
             done = (step < 1e-15) | ((step < 1e-11) & (step > step_size[active] / 4))
             step_size[active] = step
             active = active[~done]
-        J = self.jacobian(X)
-        with np.errstate(all="ignore"):
-            cond = np.array([np.linalg.cond(Jk) if np.all(np.isfinite(Jk)) else np.inf for Jk in J])
-        return X, step_size, cond
+        from critlcn.endpoints import scaled_condition
+
+        return X, step_size, scaled_condition(self.jacobian(X), X, self.CONDITION_FLOOR)
 
     def polynomials(self) -> list[str]:
         """The equations as PHCpack strings (each ending in ``;``)."""

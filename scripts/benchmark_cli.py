@@ -62,9 +62,17 @@ def bench(d: int, jobs: int, lift: bool, seed: int = 0, kind: str = "gaussian") 
         "certified": sum(s.get("certified", 0) for s in strata),
         "proved": bool(res.get("certified", {}).get("every_count_proved")),
         "real": len(res["critical_points"]),
-        "classes": sum(len(p.get("parameters", [])) for p in res["critical_points"]) if lift else None,
+        "classes": res.get("parameter_classes") if lift else None,
+        "listed": sum(len(p.get("parameters", [])) for p in res["critical_points"]) if lift else None,
         "rows": [("-".join(map(str, s["partition"])), s["paths_tracked"], s["valid"], s["real"]) for s in strata],
     }
+
+
+def _classes(r) -> str:
+    if r["classes"] is None:
+        return "-"
+    listed = r.get("listed")
+    return str(r["classes"]) if listed in (None, r["classes"]) else f"{r['classes']} ({listed} orbits listed)"
 
 
 def render(runs) -> str:
@@ -73,8 +81,9 @@ def render(runs) -> str:
            f"({os.cpu_count()} cores), critlcn {__version__}, {phcpy_version()}, numpy {np.__version__}. "
            "Synthetic data for k = (3,2,…,2): 60 samples, noise 0.3, seed 0. Wall time of the command, start-up "
            "included. Targets with `--jobs 2` (issue 11): d = 8 under 60 s on Gaussian data and 120 s on AR data; "
-           "d = 10 under 15 minutes. At d ≥ 10 the runs may skip lifting (`--no-lift-from`): k = (3,2,…,2) has up "
-           "to d!/2 parameter classes per real point.", "",
+           "d = 10 under 15 minutes. k = (3,2,…,2) has up to d!/2 parameter classes per real point: above 100 000 "
+           "classes in all the lifting lists one point per orbit of equal-size layers (`--classes auto`), and the "
+           "table gives both numbers; `--no-lift-from D` skips lifting at d ≥ D.", "",
            "AR data: `critlcn data synth --kind ar --samples 294` (windows of a simulated AR(2) series, standardised; "
            "the targets are the series' next values).", "",
            "| d | data | architecture | jobs | lifting | partitions | paths tracked | valid | failed | complete | "
@@ -83,7 +92,7 @@ def render(runs) -> str:
     for r in runs:
         out.append(f"| {r['d']} | {r['kind']} | {r['arch']} | {r['jobs']} | {'yes' if r['lift'] else 'no'} | {r['partitions']} | "
                    f"{r['paths']} | {r['valid']} | {r['lost']} | {'yes' if r['complete'] else 'NO'} | {r['certified']} | {'yes' if r['proved'] else 'NO'} | {r['real']} | "
-                   f"{r['classes'] if r['classes'] is not None else '-'} | {r['wall']:.1f} |")
+                   f"{_classes(r)} | {r['wall']:.1f} |")
     for r in runs:
         out += ["", f"Per partition, `{r['command']}` (valid/paths tracked, real): "
                 + ", ".join(f"{lam}: {valid}/{paths}, {real}" for lam, paths, valid, real in r["rows"]) + "."]

@@ -34,7 +34,7 @@ def _classify(points, known=None, spurious=None):
 
 def test_classification_of_valid_duplicate_spurious_and_failed_points():
     pts = np.array([[1.0 + 1e-6j], [1.0], [ROOTS[0] * 1.001], [np.nan], [1e9]])
-    ends = _classify(pts, spurious=lambda X: (np.abs(X[:, 0].imag) > 0.5) & (X[:, 0].imag < 0))
+    ends = _classify(pts, spurious=lambda X, cond: (np.abs(X[:, 0].imag) > 0.5) & (X[:, 0].imag < 0))
     assert ends.status == ("valid", "duplicate", "spurious", "failed", "failed")
     assert np.allclose(ends.valid, [[1.0]])
     assert ends.count(EndpointStatus.FAILED) == 2
