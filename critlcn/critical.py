@@ -25,7 +25,7 @@ from critlcn.architecture import Architecture
 from critlcn.certify import certify_stratum
 from critlcn.endpoints import random_gamma, repair_paths
 from critlcn.errors import CritlcnError
-from critlcn.parallel import Progress, pmap, single_threaded_blas
+from critlcn.parallel import Progress, pmap, roomy_heap, single_threaded_blas
 from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.scaling import normalise
 from critlcn.seeds import generator
@@ -191,6 +191,7 @@ def needed_partitions(arch: Architecture, *, all_strata: bool = False) -> dict[t
     return {lam: tuple(out[lam]) for lam in sorted(out, key=order.get)}
 
 
+@roomy_heap()
 @single_threaded_blas()
 def _finish_unit(args):
     """One stratum after tracking: its end points refined and repaired

@@ -36,7 +36,7 @@ from critlcn.compatibility import assignment_orbits, count_assignments, labelled
 from critlcn.convolution import all_but_one, convolve, end_to_end
 from critlcn.errors import CritlcnError
 from critlcn.landscape import classify_hessian, parameter_hessian, scaling_directions
-from critlcn.parallel import pmap, single_threaded_blas
+from critlcn.parallel import pmap, roomy_heap, single_threaded_blas
 from critlcn.results import (
     CriticalPoint,
     HessianType,
@@ -338,6 +338,7 @@ def _incompatible_reason(r: RRMP, arch: Architecture) -> str:
     )
 
 
+@roomy_heap()
 def _lift_unit(args):
     """`lift_point` for each ``(rrmp, filter)`` of a chunk, with one `_Lifter`;
     a point that cannot be factored gives the reason instead."""

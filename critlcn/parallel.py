@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Sequence
 
 from critlcn.errors import CritlcnError
 
-__all__ = ["pmap", "Progress", "check_scheduler_address", "single_threaded_blas"]
+__all__ = ["pmap", "Progress", "check_scheduler_address", "single_threaded_blas", "roomy_heap"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,6 +50,59 @@ def _openblas_threads():
                 get.restype, put.argtypes = ctypes.c_int, [ctypes.c_int]
                 return get, put
     return None
+
+
+def _libc():
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+# glibc's mallopt parameters
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_DEFAULT_MMAP_THRESHOLD = 128 * 1024
+
+
+@contextlib.contextmanager
+def roomy_heap():
+    """Run the enclosed code with glibc keeping freed memory for reuse, when
+    the process was started with a small ``MALLOC_TRIM_THRESHOLD_`` (as Dask's
+    nanny starts every worker: 64 KiB); restored, and the heap trimmed, after.
+
+    With that setting glibc returns every freed array of more than 128 KiB
+    to the system, so numpy's temporaries are page-faulted in again at each
+    operation: evaluating monomials at a stratum's end points took 0.64 s
+    instead of 0.11 s, and finishing a stratum 1.38× as long, in a Dask
+    worker as in the calling process (d = 8, λ = 3-2-1-1-1, realistic data).
+    Without the variable (or without glibc) this does nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with roomy_heap():
+    ...     float(np.ones(10**6).sum())
+    1000000.0
+    """
+    import os
+
+    trim = os.environ.get("MALLOC_TRIM_THRESHOLD_", "")
+    libc = _libc() if trim.isdigit() else None
+    if libc is None:
+        yield
+        return
+    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 28)
+    libc.mallopt(_M_MMAP_THRESHOLD, 1 << 24)
+    try:
+        yield
+    finally:
+        libc.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_MMAP_THRESHOLD)
+        libc.mallopt(_M_TRIM_THRESHOLD, int(trim))
+        libc.malloc_trim(0)
 
 
 @contextlib.contextmanager
