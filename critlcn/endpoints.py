@@ -182,7 +182,7 @@ class _Pool:
         return self._key[slot]
 
 
-def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray], np.ndarray] | None = None,
+def classify_endpoints(assembled, points, *, spurious: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
                        known=None) -> Endpoints:
     """Refine ``points`` with Newton's method and sort them into valid,
     duplicate, spurious and failed.
