@@ -69,3 +69,36 @@ def test_fresh_runs_every_item_in_a_new_process():
     pids = pmap(_pid, range(3), jobs=2, fresh=True)
     assert len(set(pids)) == 3 and os.getpid() not in pids
     assert pmap(abs, [-1, 2], jobs=1, fresh=True) == [1, 2]
+
+
+def test_roomy_heap_keeps_freed_arrays_where_dask_workers_trim_them():
+    # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: every freed
+    # array over 128 KiB goes back to the system and is page-faulted in again.
+    # Counted in page faults (not time), in a process started the same way.
+    import subprocess
+    import sys
+
+    code = """
+import resource, numpy as np
+from critlcn.parallel import roomy_heap
+def faults(n=200):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(n):
+        a = np.ones(1 << 17)  # 1 MiB
+        del a
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+faults(5)
+plain = faults()
+with roomy_heap():
+    faults(5)
+    roomy = faults()
+after = faults()
+print(plain, roomy, after)
+"""
+    env = dict(os.environ, MALLOC_TRIM_THRESHOLD_="65536")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    plain, roomy, after = map(int, out.stdout.split())
+    assert plain >= 200 * 200  # 256 pages per MiB, every time
+    assert roomy < plain / 20
+    assert after >= 200 * 200  # restored afterwards
