@@ -245,8 +245,8 @@ def parameter_points_table(lifted) -> Table:
 
 
 #: Said under a parameter-point table that lists one point per orbit.
-ORBITS_NOTE = ("one parameter point per orbit under permuting layers of equal size (same loss, same Hessian "
-               "spectrum); 'classes' is how many labelled scaling classes it stands for; `--classes all` lists "
+ORBITS_NOTE = ("one parameter point per orbit under permuting layers of equal size (same loss and Hessian "
+               "type); 'classes' is how many labelled scaling classes it stands for; `--classes all` lists "
                "every one")
 
 
