@@ -217,10 +217,6 @@ def assignment_orbits(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[tuple
     k = list(arch.k)
     sizes = [c.size for c in cols]
 
-    def feasible(left, b):
-        balls = _sorted_balls((sizes[i], m) for i, m in enumerate(left) if m)
-        return _count(balls, _norm_caps(bins[b:])) > 0
-
     def contents(cap, left, start=0):
         """Sets of colours (ascending indices) with sizes adding up to ``cap``."""
         if cap == 0:
@@ -242,7 +238,7 @@ def assignment_orbits(r: RRMP, arch: Architecture) -> Iterator[tuple[tuple[tuple
             new = list(left)
             for i in content:
                 new[i] -= 1
-            if feasible(new, b + 1):
+            if _feasible([Colour(c.kind, c.index, m) for c, m in zip(cols, new) if m], bins[b + 1:]):
                 yield from fill(b + 1, new, chosen + [content])
 
     for layout in fill(0, [c.multiplicity for c in cols], []):
