@@ -223,6 +223,22 @@ def _real_points(arch: Architecture, loss, sol: PartitionSolution, cert=None) ->
     return out
 
 
+def stratum_seeds(lams, rng: np.random.Generator) -> tuple[dict, dict]:
+    """The random choices of `solve` for its strata ``lams``, in its order:
+    per stratum ``(gamma, tracking seed)``, then per stratum the repair seed
+    (``rng`` fresh from the solve's ``seed``). One place, so that one
+    stratum of a solve can be re-run exactly (``scripts/stratum_rerun.py``).
+
+    Examples
+    --------
+    >>> g, r = stratum_seeds([(2,), (1, 1)], generator(0))
+    >>> abs(g[(2,)][0]), sorted(r) == [(1, 1), (2,)]
+    (1.0, True)
+    """
+    gammas = {lam: (random_gamma(rng), int(rng.integers(2**31 - 1))) for lam in lams}
+    return gammas, {lam: int(rng.integers(2**31 - 1)) for lam in lams}
+
+
 def build_notice(partitions, *, jobs: int = 1) -> str:
     """What a solve must build before it can start, how long that takes, and
     how to build it ahead (one line for stderr).
@@ -309,8 +325,7 @@ def solve(arch: Architecture, loss, dataset=None, *, all_strata: bool = False, s
     unit, scale = normalise(loss)
     p1 = parameters(unit.Q, unit.b)
     p1 = p1 / np.linalg.norm(p1)
-    gammas = {lam: (random_gamma(rng), int(rng.integers(2**31 - 1))) for lam in lams}
-    repair_seeds = {lam: int(rng.integers(2**31 - 1)) for lam in lams}
+    gammas, repair_seeds = stratum_seeds(lams, rng)
     # one batch per stratum and job, so small strata and big ones share the workers
     units, owners = [], []
     for lam in lams:

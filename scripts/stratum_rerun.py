@@ -25,7 +25,6 @@ import numpy as np
 from critlcn import critical
 from critlcn.architecture import Architecture
 from critlcn.data import load, quadratic_loss
-from critlcn.endpoints import random_gamma
 from critlcn.scaling import normalise
 from critlcn.seeds import generator
 from critlcn.startsystems import load_start
@@ -50,14 +49,12 @@ def main(argv=None) -> None:
         subprocess.run([EXE, "data", "synth", "--k", *map(str, args.k), "--samples", str(args.samples), "--kind",
                         args.kind, "--seed", "0", "--out", data], check=True, capture_output=True)
         loss = quadratic_loss(load(data), arch)
-    # the random choices of critical.solve, in its order
     rng = generator(args.seed)
     lams = list(critical.needed_partitions(arch, all_strata=True))
     unit, _ = normalise(loss)
     p1 = parameters(unit.Q, unit.b)
     p1 = p1 / np.linalg.norm(p1)
-    gammas = {lm: (random_gamma(rng), int(rng.integers(2**31 - 1))) for lm in lams}
-    repair = {lm: int(rng.integers(2**31 - 1)) for lm in lams}
+    gammas, repair = critical.stratum_seeds(lams, rng)
     st = load_start(lam, None, expected=critical.reference_ed_degree(lam))
     t = time.perf_counter()
     pieces = np.array_split(np.arange(st.count), max(1, min(2 * args.jobs, st.count // 8 or 1)))
