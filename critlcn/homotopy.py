@@ -183,9 +183,9 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
     (double) or ``'dd'`` (double double, for paths that failed in double);
     the same ``gamma`` gives the same paths in both. ``tracker`` is
     ``'standard'`` (PHCpack's general tracker) or ``'ade'`` (its
-    algorithmic-differentiation tracker, several times faster; in the
-    packaged PHCpack 2.4.86 it evaluates ``x^k`` as ``x``, so it is refused
-    for systems with a power).
+    algorithmic-differentiation tracker with `ADE_PATH_PARAMETERS`, several
+    times faster; in the packaged PHCpack 2.4.86 it evaluates ``x^k`` as
+    ``x``, so it is refused for systems with a power).
 
     Examples
     --------
@@ -206,7 +206,8 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
     set_seed(seed)
     start_sols = _solution_strings(points, names)
     with silenced():
-        sols = _ADE.call(list(target), list(start), start_sols, len(names), complex(gamma), seed) if tracker == "ade" else None
+        sols = (_ADE.call(list(target), list(start), start_sols, len(names), complex(gamma), dict(ADE_PATH_PARAMETERS), seed)
+                if tracker == "ade" else None)
         if sols is None:  # the standard tracker, or the ade server died
             run = tr.double_double_track if precision == "dd" else tr.standard_double_track
             sols = run(list(target), list(start), start_sols, gamma=complex(gamma), pwt=1)
@@ -214,9 +215,10 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
 
 
 
-def _ade_local(target, start, start_sols, dim, gamma):
+def _ade_local(target, start, start_sols, dim, gamma, pars=None):
     """PHCpack's algorithmic-differentiation tracker in this process (only
-    the ade server calls it: see `_AdeServer`)."""
+    the ade server calls it: see `_AdeServer`), with the path parameters
+    ``pars`` (default `ADE_PATH_PARAMETERS`)."""
     from phcpy import interface
 
     *_, c = _phcpy()
@@ -227,8 +229,30 @@ def _ade_local(target, start, start_sols, dim, gamma):
     interface.store_standard_system(start, nbvar=dim)
     c.py2c_copy_standard_container_to_start_system()
     interface.store_standard_solutions(dim, start_sols)
-    c.py2c_ade_manypaths_d(0, gamma.real, gamma.imag)
+    pars = ADE_PATH_PARAMETERS if pars is None else pars
+    c.py2c_ade_manypaths_d_pars(0, gamma.real, gamma.imag, *(pars[name] for name in _ADE_PARAMETER_NAMES))
     return interface.load_standard_solutions()
+
+
+#: The order of the path parameters of ``py2c_ade_manypaths_d_pars``.
+_ADE_PARAMETER_NAMES = (
+    "max_steps", "predictor_points", "step_increase", "step_decrease", "max_step", "max_step_end",
+    "min_step", "residual_tolerance", "correction_tolerance", "first_correction_tolerance",
+    "newton_iterations", "newton_tolerance", "refinement_iterations", "refinement_tolerance",
+)
+
+#: Path parameters of the ade tracker: PHCpack 2.4.86's defaults
+#: (``py2c_get_default_path_parameters(16)``) except up to 4 Newton iterations
+#: per step instead of 3. With 3, a step whose corrector needs a fourth
+#: iteration is rejected and the step size cut, so paths of the critical
+#: equations took about 380 steps (268 accepted) at d = 8; with 4, the same
+#: end points in a third of the time (scripts/benchmark_tracking.py; docs/math.md).
+ADE_PATH_PARAMETERS = {
+    "max_steps": 1000, "predictor_points": 4, "step_increase": 1.25, "step_decrease": 0.7,
+    "max_step": 0.1, "max_step_end": 0.01, "min_step": 1e-7, "residual_tolerance": 1e-6,
+    "correction_tolerance": 1e-6, "first_correction_tolerance": 0.01, "newton_iterations": 4,
+    "newton_tolerance": 1e-9, "refinement_iterations": 3, "refinement_tolerance": 1e-11,
+}
 
 
 def _ade_serve() -> None:  # pragma: no cover - runs in the server process
@@ -269,7 +293,7 @@ class _AdeServer:
         self.owner = None
         self.calls = 0
 
-    def call(self, target, start, start_sols, dim, gamma, seed):
+    def call(self, target, start, start_sols, dim, gamma, pars, seed):
         import pickle
         import subprocess
 
@@ -286,7 +310,7 @@ class _AdeServer:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.calls += 1
         try:
-            pickle.dump([target, start, start_sols, dim, gamma, seed], self.proc.stdin)
+            pickle.dump([target, start, start_sols, dim, gamma, pars, seed], self.proc.stdin)
             self.proc.stdin.flush()
             return pickle.load(self.proc.stdout)
         except (EOFError, BrokenPipeError, pickle.UnpicklingError):

@@ -133,3 +133,30 @@ def test_a_solution_near_the_chart_boundary_is_found_in_another_chart():
     sol = _finish_partition(st, p1, raw, rng, gamma)
     assert (len(sol.solutions), sol.failed) == (280, 0)
     assert np.abs(sol.solutions[:, 1:]).max() > 100  # the near-boundary one is there, in this chart's coordinates
+
+
+def test_ade_path_parameters_are_phcpacks_defaults_but_the_newton_iterations():
+    # the names are our reading of py2c_ade_manypaths_d_pars' argument order:
+    # PHCpack's own defaults, in that order, must give the documented values
+    from critlcn import homotopy
+
+    *_, c = homotopy._phcpy()
+    defaults = dict(zip(homotopy._ADE_PARAMETER_NAMES, c.py2c_get_default_path_parameters(16)))
+    assert (defaults["max_steps"], defaults["max_step"], defaults["newton_iterations"]) == (1000, 0.1, 3)
+    tuned = dict(homotopy.ADE_PATH_PARAMETERS)
+    assert tuned.pop("newton_iterations") == 4
+    assert tuned == {k: v for k, v in defaults.items() if k != "newton_iterations"}
+
+
+def test_the_ade_server_tracks_with_the_callers_path_parameters(monkeypatch):
+    # x*y = 6, x + y = 5 from x*y = 1, x = y: two paths; a tracker allowed
+    # two steps cannot reach s = 1, so a server that ignored the caller's
+    # parameters would still return the solutions
+    from critlcn import homotopy
+
+    args = (["x*y - 6;", "x + y - 5;"], ["x*y - 1;", "x - y;"], [[1.0, 1.0], [-1.0, -1.0]], ["x", "y"])
+    ends = homotopy.track(*args, gamma=0.6 + 0.8j, tracker="ade")
+    assert sorted(np.round(e.point.real, 8).tolist() for e in ends) == [[2.0, 3.0], [3.0, 2.0]]
+    monkeypatch.setattr(homotopy, "ADE_PATH_PARAMETERS", dict(homotopy.ADE_PATH_PARAMETERS, max_steps=2))
+    short = homotopy.track(*args, gamma=0.6 + 0.8j, tracker="ade")
+    assert not any(np.allclose(e.point, [2, 3]) or np.allclose(e.point, [3, 2]) for e in short)
