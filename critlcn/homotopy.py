@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 from dataclasses import dataclass
 
@@ -130,17 +131,32 @@ class PathEnd:
     t: float
 
 
+_DIAGNOSTICS = re.compile(r"err\s*:\s*(\S+)\s*=\s*rco\s*:\s*(\S+)\s*=\s*res\s*:\s*(\S+)")
+
+
+def _complex(text: str) -> complex:
+    parts = text.split()
+    return complex(float(parts[0]), float(parts[-1]))
+
+
 def _parse(sols, names) -> list[PathEnd]:
-    _, _, so, _ = _phcpy()
+    """PHCpack solution strings as `PathEnd` s, coordinates in the order of
+    ``names``. Reads what ``phcpy.solutions.strsol2dict`` reads, with
+    ``float`` instead of ``ast.literal_eval`` (a third of a d = 8 solve's
+    non-tracking time went into phcpy's parser)."""
     out = []
     for text in sols:
-        dic = so.strsol2dict(text)
-        point = np.array([complex(dic[n]) for n in names])
-        t = dic.get("t", 1.0)
-        out.append(
-            PathEnd(point, float(dic.get("err", np.nan)), float(dic.get("rco", np.nan)),
-                    float(dic.get("res", np.nan)), float(abs(complex(t))))
-        )
+        head, _, rest = text.partition("the solution for t :")
+        coords, _, diag = rest.partition("==")
+        values = {}
+        for line in coords.split("\n"):
+            name, colon, number = line.partition(":")
+            if colon:
+                values[name.strip()] = _complex(number)
+        t = _complex(head.split("\n", 1)[0].partition(":")[2])
+        found = _DIAGNOSTICS.search(diag)
+        err, rco, res = (float(v) for v in found.groups()) if found else (np.nan,) * 3
+        out.append(PathEnd(np.array([values[n] for n in names]), err, rco, res, float(abs(t))))
     return out
 
 

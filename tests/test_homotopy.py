@@ -79,3 +79,26 @@ def test_parameter_homotopy_equals_blackbox(lam):
     # same points: every blackbox point has a partner among ours
     for w in b:
         assert np.min(np.linalg.norm(a - w, axis=1)) <= 1e-8 * (1 + np.linalg.norm(w))
+
+
+def test_solution_strings_are_read_as_phcpys_own_parser_reads_them(monkeypatch):
+    # blackbox solutions, and ends of paths stopped half way (t < 1) by a
+    # tracker allowed two steps, each compared with phcpy.solutions.strsol2dict
+    _, _, so, _ = homotopy._phcpy()
+    sv = homotopy._phcpy()[0]
+    with homotopy.silenced():
+        texts = list(sv.solve(["x^2 - 4*y;", "y^3 - 2 + x*y;"], verbose=True))
+    monkeypatch.setattr(homotopy, "ADE_PATH_PARAMETERS", dict(homotopy.ADE_PATH_PARAMETERS, max_steps=2))
+    monkeypatch.setattr(homotopy, "_parse", lambda sols, names: sols)  # keep the strings of this track
+    texts += homotopy.track(["x*y - 6;", "x + y - 5;"], ["x*y - 1;", "x - y;"], [[1.0, 1.0], [-1.0, -1.0]],
+                            ["x", "y"], gamma=0.6 + 0.8j, tracker="ade")
+    monkeypatch.undo()
+    assert len(texts) == 8
+    stopped = 0
+    for text in texts:
+        ref = so.strsol2dict(text)
+        end = homotopy._parse([text], ["y", "x"])[0]
+        assert np.array_equal(end.point, [ref["y"], ref["x"]])
+        assert (end.err, end.rco, end.res, end.t) == (ref["err"], ref["rco"], ref["res"], abs(ref["t"]))
+        stopped += end.t < 1
+    assert stopped == 2
