@@ -29,7 +29,7 @@ from critlcn.parallel import Progress, pmap, roomy_heap, single_threaded_blas
 from critlcn.results import CriticalPoint, SolveResult, StratumStats, versions
 from critlcn.scaling import normalise
 from critlcn.seeds import generator
-from critlcn.roots import rrmp_of_factors
+from critlcn.roots import real_factor, rrmp_of_factors
 from critlcn.rrmp import enumerate_rrmps, partitions, region
 from critlcn.startsystems import (  # noqa: F401  (build_cache, build_start, solve_blackbox: the solver's API)
     build_estimate,
@@ -216,10 +216,12 @@ def _real_points(arch: Architecture, loss, sol: PartitionSolution, cert=None) ->
         if np.linalg.norm(w.imag) > REAL * np.linalg.norm(w) and not proved:
             continue
         wr = w.real.copy()
-        r = rrmp_of_factors(sol.chart.factors(x))  # the chart's factors: no clustering of multiple roots
+        factors = sol.chart.factors(x)
+        r = rrmp_of_factors(factors)  # the chart's factors: no clustering of multiple roots
         out.append(CriticalPoint(r, sol.partition, region(r, arch.e), bool(is_compatible(r, arch)),
                                  tuple(float(v) for v in wr), loss.value(wr),
-                                 certified_real=None if cert is None else proved))
+                                 certified_real=None if cert is None else proved,
+                                 factors=tuple((int(m), tuple(float(v) for v in real_factor(f))) for m, f in factors)))
     return out
 
 

@@ -268,13 +268,15 @@ class _Lifter:
         )
 
 
-def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, orbits: bool = False,
+def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, orbits: bool = False, factors=None,
                _lifter=None) -> tuple[ParameterPoint, ...]:
     """Every parameter point above the real critical filter ``w`` of rrmp ``r``:
     one per labelled compatible assignment, balanced, or scaled to the
     invariants of ``init`` (filters ``w_1 … w_L``). With ``orbits``, one per
     orbit under permuting layers of equal size instead, each with the
-    orbit's size as its ``classes``.
+    orbit's size as its ``classes``. ``factors``: the distinct-root factors
+    of ``w`` when known (`critlcn.results.CriticalPoint.factors`), passed to
+    `critlcn.roots.factor_form`.
 
     Points that differ by swapping layers of equal size share one Hessian
     spectrum, computed once.
@@ -296,7 +298,7 @@ def lift_point(arch: Architecture, loss, r: RRMP, w, *, init=None, orbits: bool 
     if count_assignments(r, arch) == 0:
         raise CritlcnError(f"rrmp {r} is incompatible with {arch.label()}")
     lifter = _lifter if _lifter is not None else _Lifter(loss, arch)
-    fact = factor_form(w, r)
+    fact = factor_form(w, r, factors=factors or None)
     w_loss = float(loss.value(w))
     delta = None if init is None else invariants(init)
     signs = sign_variants(arch.layers) if init is not None else ()
@@ -345,9 +347,9 @@ def _lift_unit(args):
     arch, loss, items, init, orbits = args
     lifter = _Lifter(loss, arch)
     out = []
-    for r, w in items:
+    for r, w, factors in items:
         try:
-            out.append(lift_point(arch, loss, r, w, init=init, orbits=orbits, _lifter=lifter))
+            out.append(lift_point(arch, loss, r, w, init=init, orbits=orbits, factors=factors, _lifter=lifter))
         except CritlcnError as err:
             out.append(f"factoring failed: {err}")
     return out
@@ -402,7 +404,8 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     unit_filters = [np.ldexp(np.asarray(p.filter, dtype=float), -scale.filter_exponent) for p in points]
     # a few chunks per process: each shares one _Lifter and one pickling round trip
     chunks = [c for c in np.array_split(np.arange(len(todo)), max(1, min(len(todo), 4 * max(1, jobs)))) if c.size]
-    units = [(arch, loss, [(rrmps[todo[k]], unit_filters[todo[k]]) for k in c], init, orbits) for c in chunks]
+    units = [(arch, loss, [(rrmps[todo[k]], unit_filters[todo[k]], getattr(points[todo[k]], "factors", ()))
+                           for k in c], init, orbits) for c in chunks]
     done = dict(zip(todo, itertools.chain.from_iterable(pmap(_lift_unit, units, jobs=jobs, scheduler=scheduler))))
     unit_loss = 2.0 ** -scale.loss_exponent
     done = {i: v if isinstance(v, str) else tuple(
@@ -415,7 +418,7 @@ def lift(arch: Architecture, loss, points: Iterable, *, init=None, solve=None, r
     for i, (p, r) in enumerate(zip(points, rrmps)):
         common = CriticalPoint(rrmp=r, partition=tuple(p.partition), region=p.region, compatible=bool(p.compatible),
                                filter=tuple(float(x) for x in p.filter), loss=float(p.loss),
-                               certified_real=getattr(p, "certified_real", None))
+                               certified_real=getattr(p, "certified_real", None), factors=getattr(p, "factors", ()))
         if i not in done:
             lifted.append(LiftedPoint(common, parameters=(), lifts=False, reason=_incompatible_reason(r, arch)))
         elif isinstance(done[i], str):

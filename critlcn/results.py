@@ -242,6 +242,11 @@ class CriticalPoint:
     #: True when a certified box proves it is a real, valid, isolated
     #: solution (`critlcn.certify`); ``None`` when not certified
     certified_real: bool | None = None
+    #: The distinct-root factors ``((m, f_m), …)`` of ``filter = c Π f_m^m``
+    #: from the solver's chart (real unit-norm forms, simple roots), so that
+    #: lifting need not find multiple roots in the expanded filter
+    #: (`critlcn.roots.factor_form`); ``()`` when not known. Not in the JSON.
+    factors: tuple = field(default=(), compare=False, repr=False, metadata={"json": None})
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""

@@ -401,3 +401,36 @@ def test_lifted_points_equal_the_landscape_formulas_bit_for_bit():
         kind, neg, eig = classify_hessian(parameter_hessian(loss, fs), scaling_directions(fs))
         assert (p.type, p.negative_eigenvalues) == (kind, neg)
         assert np.allclose(p.eigenvalues, eig, rtol=1e-9, atol=1e-12 * np.max(np.abs(eig)))
+
+
+def test_a_sevenfold_root_next_to_a_simple_one_lifts_with_the_solvers_factors():
+    # realistic data, d = 10: the filter of rrmp 1117|0 did not lift on some
+    # runs ("factoring failed": clustering its roots mixed the 7-fold ring
+    # with the simple root 0.2 away), and its 192 parameter classes went
+    # missing; the solver's factors travel with the point now
+    import json
+    import os
+    from types import SimpleNamespace
+
+    from critlcn.rrmp import region
+
+    with open(os.path.join(os.path.dirname(__file__), "data", "seven_fold_root_1117.json")) as fh:
+        fx = json.load(fh)
+    arch = Architecture((3,) + (2,) * 8)
+    loss = QuadraticLoss(np.array(fx["Q"]), np.array(fx["b"]), fx["c0"])
+    r = RRMP.parse(fx["rrmp"])
+    factors = tuple((m, tuple(f)) for m, f in fx["factors"])
+    rng = np.random.default_rng(2)
+    points = [SimpleNamespace(rrmp=r, partition=(7, 1, 1, 1), region=region(r, arch.e), compatible=True,
+                              filter=tuple(np.array(fx["filter"]) * (1 + 1e-13 * rng.normal(size=11))),
+                              loss=loss.value(np.array(fx["filter"])), factors=factors) for _ in range(5)]
+    res = lift(arch, loss, points, orbits=True)
+    assert res.parameter_classes == 5 * count_assignments(r, arch) == 5 * 192
+    for p in res.points:
+        assert p.lifts and p.parameters
+        for q in p.parameters:
+            assert q.verified
+            w = np.array([1.0])
+            for f in q.filters:
+                w = np.convolve(w, f)
+            assert np.allclose(w, p.filter, rtol=0, atol=1e-9 * np.linalg.norm(p.filter))

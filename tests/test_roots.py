@@ -169,3 +169,56 @@ def test_rrmp_of_factors_keeps_high_multiplicities_that_expansion_blurs():
         f2 = np.array([1.0, -2 * pair.real, abs(pair) ** 2]) * np.exp(1j * rng.uniform(0, 6.3))  # conjugate pair, double
         f1 = np.convolve([1.0, -real1[0]], [1.0, -real1[1]]) * (rng.normal() + 1j * rng.normal())
         assert str(rrmp_of_factors([(7, f7), (2, f2), (1, f1)])) == str(RRMP((7, 1, 1), (2,)))
+
+
+def _seven_fold():
+    import json
+    import os
+
+    with open(os.path.join(os.path.dirname(__file__), "data", "seven_fold_root_1117.json")) as fh:
+        return json.load(fh)
+
+
+def test_factor_form_takes_the_distinct_roots_from_the_solvers_factors():
+    # a 7-fold real root 0.2 from a simple one (realistic data, d = 10): its
+    # ring of computed roots takes the simple root in; from the chart's
+    # factors every perturbation of the filter factors, with the factors' roots
+    from critlcn.roots import factor_form
+
+    fx = _seven_fold()
+    r = RRMP.parse(fx["rrmp"])
+    factors = [(m, np.array(f)) for m, f in fx["factors"]]
+    # independent of factor_form: the roots of the factors, by numpy
+    expected = {m: np.sort(np.roots(f).real) for m, f in factors if m == 7}
+    singles = np.sort(np.concatenate([np.roots(f).real for m, f in factors if m == 1]))
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        w = np.array(fx["filter"]) * (1 + 1e-13 * rng.normal(size=len(fx["filter"])))
+        fact = factor_form(w, r, factors=factors)
+        assert fact.residual < 1e-10
+        assert np.allclose(fact.product(), w, rtol=0, atol=1e-10 * np.linalg.norm(w))
+        lin = {m: -f[1] / f[0] for m, f in zip(r.rho, fact.factors)}  # x - z y  ->  z
+        assert abs(lin[7] - expected[7][0]) < 1e-6 * abs(expected[7][0])
+        ones = np.sort([-f[1] / f[0] for m, f in zip(r.rho, fact.factors) if m == 1])
+        assert np.allclose(ones, singles, rtol=1e-6)
+
+
+def test_a_real_root_near_infinity_stays_real_in_rrmp_of_factors():
+    # the chart's factors of a real filter are complex multiples of real forms
+    # up to rounding; a real root z ≈ -10 032 had |Im z| = 2.6e-6 (1 + |z|)
+    # there (realistic data, d = 10), was called non-real, and the rrmp came
+    # from clustering the expanded form, which merges a 7-fold root with a
+    # simple one 0.2 away (118|0; 18 of these 20 cases before the fix)
+    from critlcn.roots import rrmp_of_factors
+
+    rng = np.random.default_rng(1)
+    looks_nonreal = 0
+    for _ in range(20):
+        f7 = np.array([1.0, -18.0]) * np.exp(1j * rng.uniform(0, 2 * np.pi))
+        f1 = np.convolve(np.convolve([1.0, -17.8], [1.0, 2.9]), [1e-4, 1.0032]) * np.exp(1j * rng.uniform(0, 2 * np.pi))
+        noisy = [(7, f7 + 1e-9 * (rng.normal(size=2) + 1j * rng.normal(size=2))),
+                 (1, f1 + 1e-9 * (rng.normal(size=4) + 1j * rng.normal(size=4)))]
+        z = np.roots(noisy[1][1])
+        looks_nonreal += np.abs(z.imag / (1 + np.abs(z))).max() > 1e-6  # a root of the complex factor
+        assert str(rrmp_of_factors(noisy)) == "1117|0"
+    assert looks_nonreal >= 10
