@@ -120,10 +120,9 @@ def _finish_partition(start: StartSystem, p1, raw, rng, gamma: complex, retries:
     def classify(points, known=None):
         return chart_endpoints(a1, points, ref, known=known)
 
-    def track(indices, g, seed, precision):
+    def track(indices, g, seed):
         # looked up at call time, so tests can inject faults into the tracker
-        return track_parameters(chart, start.parameters, p1, start.solutions[indices], g, seed=seed,
-                                precision=precision)
+        return track_parameters(chart, start.parameters, p1, start.solutions[indices], g, seed=seed)
 
     def track_elsewhere(indices, g, seed):
         # another chart, for solutions near this one's boundary (paths to infinity here)

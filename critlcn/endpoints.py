@@ -286,14 +286,13 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
     (tracked with ``gamma``) and repair failures.
 
     ``classify(points, known=None)`` sorts end points (`classify_endpoints`
-    with the system bound); ``track(indices, gamma, seed, precision)`` tracks
+    with the system bound); ``track(indices, gamma, seed)`` tracks
     the start solutions ``indices`` again and returns raw end points.
 
-    Which start solution reaches which end point depends on ``gamma``, so a
-    failed path is first re-tracked along the same path in double double
-    precision. When two paths end at the same point one of them jumped and
-    nothing says which, so both are re-tracked. Paths still unaccounted for
-    are then tracked in other charts, up to ``elsewhere_rounds`` times, when
+    Which start solution reaches which end point depends on ``gamma``. When
+    two paths end at the same point one of them jumped and nothing says
+    which, so both count as lost. Lost paths are first tracked in other
+    charts, up to ``elsewhere_rounds`` times, when
     ``track_elsewhere(indices, gamma, seed)`` is given (it returns end points
     in this chart's coordinates), along the same gamma, each time in a fresh
     chart: a solution close to a chart's boundary is a path to infinity there
@@ -319,7 +318,7 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
     >>> system = SimpleNamespace(newton=lambda X, iters=8: (X, np.zeros(len(X)), np.ones(len(X))),
     ...                          backward_error=lambda X: np.abs(X[:, 0] ** 2 - 1))
     >>> classify = lambda pts, known=None: classify_endpoints(system, pts, known=known)
-    >>> track = lambda idx, g, seed, precision: roots[idx]   # a tracker that works the second time
+    >>> track = lambda idx, g, seed: roots[idx]   # a tracker that works the second time
     >>> out = repair_paths(classify, track, np.array([[1.0 + 0j], [np.nan]]), np.random.default_rng(0), 1.0)
     >>> sorted(out.solutions[:, 0].real.tolist()), out.failed, out.retracked
     ([-1.0, 1.0], 0, 1)
@@ -353,16 +352,11 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
                 bad[i] = status
         return good, bad
 
+    # No re-track in double double: in the packaged PHCpack 2.4.86 that
+    # tracker returns the start solutions of any system in two or more
+    # unknowns unchanged (t = 0), so it never repaired a path.
     good, bad = sort_out(raw)
     retracked = 0
-    if bad:
-        idx = sorted(bad)
-        retracked += len(idx)
-        again = raw.copy()
-        again[idx] = track(idx, gamma, seed(), "dd")
-        good2, bad2 = sort_out(again)
-        if len(good2) > len(good):
-            good, bad = good2, bad2
     pool = np.array(list(good.values())).reshape(-1, n)
     rounds = 0
     while track_elsewhere is not None and len(pool) < paths and bad and rounds < elsewhere_rounds:
@@ -384,7 +378,7 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
         g = gamma * np.exp(1j * turn) if turn is not None else random_gamma(rng)
         lost = sorted(bad)
         retracked += len(lost)
-        ends = classify(track(lost, g, seed(), "d"), known=pool)
+        ends = classify(track(lost, g, seed()), known=pool)
         pool = np.concatenate([pool, ends.valid])
         bad = {j: s for j, s in zip(lost, ends.status) if s != EndpointStatus.VALID}
     attempt = 0
@@ -402,7 +396,7 @@ def repair_paths(classify: Callable[..., Endpoints], track: Callable, raw, rng: 
                 break
             idx = sorted(int(i) for i in piece)
             retracked += len(idx)
-            ends = classify(track(idx, g, seed(), "d"), known=pool)
+            ends = classify(track(idx, g, seed()), known=pool)
             pool = np.concatenate([pool, ends.valid])
             bad.update({j: s for j, s in zip(idx, ends.status)
                         if s not in (EndpointStatus.VALID, EndpointStatus.DUPLICATE)})

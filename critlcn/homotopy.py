@@ -196,8 +196,10 @@ def track(target: list[str], start: list[str], points, names: list[str], gamma: 
 
     The homotopy is ``(1 − s) γ · start + s · target`` (PHCpack's standard
     homotopy with power one), ``s`` from 0 to 1. ``precision`` is ``'d'``
-    (double) or ``'dd'`` (double double, for paths that failed in double);
-    the same ``gamma`` gives the same paths in both. ``tracker`` is
+    (double) or ``'dd'`` (double double; the same ``gamma`` gives the same
+    paths in both). In the packaged PHCpack 2.4.86 the double-double tracker
+    returns the start solutions unchanged (``t = 0``) for systems in two or
+    more unknowns, so critlcn's own solves track in double only. ``tracker`` is
     ``'standard'`` (PHCpack's general tracker) or ``'ade'`` (its
     algorithmic-differentiation tracker with `ADE_PATH_PARAMETERS`, several
     times faster; in the packaged PHCpack 2.4.86 it evaluates ``x^k`` as

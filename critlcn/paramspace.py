@@ -347,14 +347,14 @@ def classify(assembled: ParamAssembled, points, p, known=None) -> Endpoints:
     return classify_endpoints(assembled, X, spurious=spurious, known=known)
 
 
-def _track(system: ParamSystem, p_from, p_to, points, gamma: complex, seed: int, precision: str = "d") -> np.ndarray:
+def _track(system: ParamSystem, p_from, p_to, points, gamma: complex, seed: int) -> np.ndarray:
     points = np.atleast_2d(np.asarray(points, dtype=complex))
     n = system.unknowns
     if points.size == 0:
         return points.reshape(0, n)
     start = system.assemble(p_from).polynomials()
     target = system.assemble(p_to).polynomials()
-    ends = homotopy.track(target, start, points, system.chart.names(), gamma=gamma, seed=seed, precision=precision)
+    ends = homotopy.track(target, start, points, system.chart.names(), gamma=gamma, seed=seed)
     return np.array([e.point for e in ends]).reshape(-1, n)
 
 
@@ -691,15 +691,15 @@ class PathStats:
 
 def track_all(start: ParamStart, p1, rng: np.random.Generator):
     """Track every start solution to ``p1`` and repair failures with
-    `critlcn.endpoints.repair_paths` (double double, then nearby and fresh
-    gammas, then full re-tracks); returns its `critlcn.endpoints.Repaired`."""
+    `critlcn.endpoints.repair_paths` (nearby and fresh gammas, then full
+    re-tracks); returns its `critlcn.endpoints.Repaired`."""
     system = param_system(start.chart)
     a1 = system.assemble(p1)
     gamma = random_gamma(rng)
     raw = _track(system, start.parameters, p1, start.solutions, gamma, int(rng.integers(2**31 - 1)))
 
-    def track(indices, g, seed, precision):
-        return _track(system, start.parameters, p1, start.solutions[list(indices)], g, seed, precision=precision)
+    def track(indices, g, seed):
+        return _track(system, start.parameters, p1, start.solutions[list(indices)], g, seed)
 
     return repair_paths(lambda pts, known=None: classify(a1, pts, p1, known=known), track, raw, rng, gamma)
 

@@ -401,8 +401,7 @@ def uses_ade(chart: Chart) -> bool:
     return sum(len(e) for e in critical_system(chart).exponents) * chart.unknowns > ADE_WORK
 
 
-def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed: int = 0,
-                     precision: str = "d") -> np.ndarray:
+def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed: int = 0) -> np.ndarray:
     """Track ``points`` (solutions at ``p_from``) to ``p_to`` along
     ``(1 − s) γ p_from + s p_to``; returns raw end points (unrefined).
 
@@ -419,7 +418,7 @@ def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed
     points = np.atleast_2d(np.asarray(points, dtype=complex))
     if points.size == 0:
         return points.reshape(0, chart.unknowns)
-    if precision == "d" and uses_ade(chart):
+    if uses_ade(chart):
         # the multilinear form: same solutions, few terms, no powers (systems.tracking_polynomials)
         names = tracking_names(chart)
         start, target = tracking_polynomials(chart, p_from), tracking_polynomials(chart, p_to)
@@ -430,7 +429,7 @@ def track_parameters(chart: Chart, p_from, p_to, points, gamma: complex, *, seed
         names = variable_names(chart)
         start, target = system.assemble(p_from).polynomials(), system.assemble(p_to).polynomials()
         tracker = "standard"
-    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed, precision=precision, tracker=tracker)
+    ends = homotopy.track(target, start, points, names, gamma=gamma, seed=seed, tracker=tracker)
     return np.array([e.point[: chart.unknowns] for e in ends]).reshape(-1, chart.unknowns)
 
 
@@ -594,16 +593,6 @@ def _monodromy(chart: Chart, p0, sols, target: int, rng, seed: int, max_edges: i
         paths += len(idx)
         new = chart_endpoints(assembled[b], ends, refs[b], known=known[b])
         found = new.valid
-        failed = [idx[i] for i, st in enumerate(new.status) if st == "failed"]
-        if failed:
-            # a path that the fast tracker lost is lost on every edge for some solutions
-            # (λ = 6-2-1 stalled at 259 of 260): the same path again in double double
-            # (the first step of endpoints.repair_paths, which also re-tracks spurious
-            # and colliding ends and is built for a fixed count of paths)
-            more = track_parameters(chart, p[a], p[b], known[a][failed], g, seed=seed + 7 * paths + e, precision="dd")
-            paths += len(failed)
-            extra = chart_endpoints(assembled[b], more, refs[b], known=np.concatenate([known[b], found]))
-            found = np.concatenate([found, extra.valid])
         known[b] = np.concatenate([known[b], found])
         arrived[b].extend([e] * len(found))
         if len(found):

@@ -64,6 +64,9 @@ def bench(d: int, jobs: int, lift: bool, seed: int = 0, kind: str = "gaussian") 
         "real": len(res["critical_points"]),
         "classes": res.get("parameter_classes") if lift else None,
         "listed": sum(len(p.get("parameters", [])) for p in res["critical_points"]) if lift else None,
+        # compatible points that lifting could not factor (should be none)
+        "unlifted": sum(1 for p in res["critical_points"] if p.get("compatible") and p.get("lifts") is False)
+                    if lift else None,
         "rows": [("-".join(map(str, s["partition"])), s["paths_tracked"], s["valid"], s["real"]) for s in strata],
     }
 
@@ -72,7 +75,8 @@ def _classes(r) -> str:
     if r["classes"] is None:
         return "-"
     listed = r.get("listed")
-    return str(r["classes"]) if listed in (None, r["classes"]) else f"{r['classes']} ({listed} orbits listed)"
+    text = str(r["classes"]) if listed in (None, r["classes"]) else f"{r['classes']} ({listed} orbits listed)"
+    return text + (f"; {r['unlifted']} compatible points not lifted" if r.get("unlifted") else "")
 
 
 def render(runs) -> str:

@@ -260,9 +260,9 @@ def test_a_path_that_keeps_failing_is_repaired_without_retracking_all(monkeypatc
     real_track = cr.track_parameters
     calls = []
 
-    def flaky(chart, p_from, p_to, points, g, seed=0, precision="d"):
+    def flaky(chart, p_from, p_to, points, g, seed=0):
         calls.append(len(points))
-        ends = real_track(chart, p_from, p_to, points, g, seed=seed, precision=precision)
+        ends = real_track(chart, p_from, p_to, points, g, seed=seed)
         if g == gamma:
             hit = [i for i, x in enumerate(np.atleast_2d(points)) if np.allclose(x, start.solutions[5])]
             ends[hit] = np.nan

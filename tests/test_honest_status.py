@@ -3,7 +3,7 @@ always end at one point make the solve incomplete, and the command line says
 so (stderr warning, exit status 3) while its output still parses.
 
 The path tracker is replaced by one that tracks honestly and then sabotages
-one chosen start solution, whatever gamma or precision is used."""
+one chosen start solution, whatever gamma is used."""
 
 import json
 
@@ -32,8 +32,8 @@ def _sabotage(monkeypatch, how):
     honest = critical.track_parameters
     marks = {}
 
-    def track(chart, p_from, p_to, points, gamma, seed=0, precision="d"):
-        ends = honest(chart, p_from, p_to, points, gamma, seed=seed, precision=precision)
+    def track(chart, p_from, p_to, points, gamma, seed=0):
+        ends = honest(chart, p_from, p_to, points, gamma, seed=seed)
         if chart.partition != LAM:
             return ends
         if not marks:  # the first honest run: every path of LAM reaches its own solution
