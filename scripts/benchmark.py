@@ -127,7 +127,7 @@ def main(argv=None) -> None:
                                                  ["--max-degree", str(args.solve_max_degree)]))
     sections.append("## Path tracking per partition\n\n" + section("benchmark_tracking.py", "BENCHMARKS_TRACKING.md",
                                                                    "tracking" not in args.reuse, []))
-    sections.append("## Path tracking at d = 9 and 10 (today's tracker only)\n\n" + section(
+    sections.append("## Path tracking at d = 9 and 10 (ade with PHCpack defaults and today's parameters; no dense form)\n\n" + section(
         "benchmark_tracking.py", "BENCHMARKS_TRACKING_HIGH.md", "tracking-high" not in args.reuse,
         ["--degree", "9", "--degree", "10", "--after-only", "--sample", "20"]))
     sections.append("## Solving end to end\n\n" + section("benchmark_cli.py", "BENCHMARKS_CLI.md",
