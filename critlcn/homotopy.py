@@ -142,8 +142,8 @@ def _complex(text: str) -> complex:
 def _parse(sols, names) -> list[PathEnd]:
     """PHCpack solution strings as `PathEnd` s, coordinates in the order of
     ``names``. Reads what ``phcpy.solutions.strsol2dict`` reads, with
-    ``float`` instead of ``ast.literal_eval`` (a third of a d = 8 solve's
-    non-tracking time went into phcpy's parser)."""
+    ``float`` instead of ``ast.literal_eval`` (phcpy's parser took 3 s of a
+    75-s one-core d = 8 solve)."""
     out = []
     for text in sols:
         head, _, rest = text.partition("the solution for t :")
@@ -264,7 +264,7 @@ _ADE_PARAMETER_NAMES = (
 #: per step instead of 3. With 3, a step whose corrector needs a fourth
 #: iteration is rejected and the step size cut, so paths of the critical
 #: equations took about 380 steps (268 accepted) at d = 8; with 4, the same
-#: end points in a third of the time (scripts/benchmark_tracking.py; docs/math.md).
+#: end points 2.6 times faster (scripts/benchmark_tracking.py; docs/math.md).
 ADE_PATH_PARAMETERS = {
     "max_steps": 1000, "predictor_points": 4, "step_increase": 1.25, "step_decrease": 0.7,
     "max_step": 0.1, "max_step_end": 0.01, "min_step": 1e-7, "residual_tolerance": 1e-6,
