@@ -215,12 +215,11 @@ def _real_points(arch: Architecture, loss, sol: PartitionSolution, cert=None) ->
         if np.linalg.norm(w.imag) > REAL * np.linalg.norm(w) and not proved:
             continue
         wr = w.real.copy()
-        factors = sol.chart.factors(x)
+        factors = tuple((int(m), tuple(float(v) for v in real_factor(f))) for m, f in sol.chart.factors(x))
         r = rrmp_of_factors(factors)  # the chart's factors: no clustering of multiple roots
         out.append(CriticalPoint(r, sol.partition, region(r, arch.e), bool(is_compatible(r, arch)),
                                  tuple(float(v) for v in wr), loss.value(wr),
-                                 certified_real=None if cert is None else proved,
-                                 factors=tuple((int(m), tuple(float(v) for v in real_factor(f))) for m, f in factors)))
+                                 certified_real=None if cert is None else proved, factors=factors))
     return out
 
 

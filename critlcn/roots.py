@@ -413,18 +413,6 @@ def real_factor(f) -> np.ndarray:
     return g / np.linalg.norm(g)
 
 
-def _split_roots(z, imag_tol: float):
-    """Real roots (``inf`` included) and the upper halves of conjugate pairs
-    of a real form's roots ``z``; ``None`` when they do not pair up."""
-    zf = np.where(np.isfinite(z), z, 0)  # a root at infinity is real
-    real = ~np.isfinite(z) | (np.abs(zf.imag) <= imag_tol * (1.0 + np.abs(zf)))
-    upper = np.sort_complex(z[~real & (z.imag > 0)])
-    lower = np.sort_complex(np.conj(z[~real & (z.imag < 0)]))
-    if upper.size != lower.size or (upper.size and np.max(np.abs(upper - lower) / (1 + np.abs(upper))) > 1e-6):
-        return None
-    return z[real], upper
-
-
 def rrmp_of_factors(factors, *, imag_tol: float = 1e-6) -> RRMP:
     """The rrmp of the real form ``Π f_m^m`` from its factors ``[(m, f_m)]``
     (complex coefficients allowed: a chart's factors of a real form), each
@@ -439,10 +427,10 @@ def rrmp_of_factors(factors, *, imag_tol: float = 1e-6) -> RRMP:
     conjugate pairs, wherever they are on the projective line (the roots of
     the complex ``f_m`` had imaginary parts of rounding size times ``|z|²``:
     ``2.6e-6 (1 + |z|)`` at a real root ``z ≈ −10 032``, realistic data,
-    d = 10). A root counts as real within ``imag_tol`` (two real roots of one
-    factor that nearly meet can come out as a conjugate pair); when the roots
-    do not pair up at ``imag_tol`` the form itself is classified
-    (`rrmp_of_form`).
+    d = 10). A root counts as real within ``imag_tol`` relative to
+    ``1 + |z|``, so two real roots of one factor that nearly meet and come
+    out as a conjugate pair count as real; a conjugate pair counts once in
+    ``gamma``.
 
     Examples
     --------
@@ -453,13 +441,11 @@ def rrmp_of_factors(factors, *, imag_tol: float = 1e-6) -> RRMP:
     """
     rho, gamma = [], []
     for m, f in factors:
-        split = _split_roots(form_roots(real_factor(f)), imag_tol)
-        if split is None:
-            w = convolve(np.array([1.0 + 0j]), *(g for k, g in factors for _ in range(k)))
-            w = w / w[np.argmax(np.abs(w))]
-            return rrmp_of_form(w.real)
-        rho += [m] * len(split[0])
-        gamma += [m] * len(split[1])
+        z = form_roots(real_factor(f))
+        zf = np.where(np.isfinite(z), z, 0)  # a root at infinity is real
+        real = int(np.sum(~np.isfinite(z) | (np.abs(zf.imag) <= imag_tol * (1.0 + np.abs(zf)))))
+        rho += [m] * real
+        gamma += [m] * ((len(z) - real) // 2)  # exact conjugate pairs: the eigenvalues of a real matrix
     return RRMP(tuple(rho), tuple(gamma))
 
 
