@@ -63,10 +63,10 @@ def main(argv=None) -> None:
     print(f"tracking: {st.count} paths in {time.perf_counter() - t:.1f} s on {args.jobs} processes", flush=True)
     real_track = critical.track_parameters
 
-    def listed(chart, p0, p1_, pts, g, seed=0, precision="d"):
+    def listed(chart, p0, p1_, pts, g, seed=0):
         t0 = time.perf_counter()
-        out = real_track(chart, p0, p1_, pts, g, seed=seed, precision=precision)
-        print(f"  repair track: {len(pts)} paths, {precision}, {time.perf_counter() - t0:.1f} s", flush=True)
+        out = real_track(chart, p0, p1_, pts, g, seed=seed)
+        print(f"  repair track: {len(pts)} paths, {time.perf_counter() - t0:.1f} s", flush=True)
         return out
 
     critical.track_parameters = listed
